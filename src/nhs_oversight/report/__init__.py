@@ -1,0 +1,1 @@
+"""Reports: the HTML report of a database's assessments."""

@@ -1,0 +1,1 @@
+"""Rules: pure functions of frames and rulebooks, one module per regime."""

@@ -1,0 +1,18 @@
+"""The store: SQLAlchemy tables, opening a database by URL, all-or-nothing imports."""
+
+from .engine import StoreError, default_db_url, memory_store, open_store, resolve_db_url
+from .load import ImportSummary, load_dataset
+from .read import import_log, is_empty, read_table
+
+__all__ = [
+    "StoreError",
+    "default_db_url",
+    "memory_store",
+    "open_store",
+    "resolve_db_url",
+    "ImportSummary",
+    "load_dataset",
+    "import_log",
+    "is_empty",
+    "read_table",
+]

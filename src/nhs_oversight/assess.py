@@ -1,0 +1,123 @@
+"""Assessments: the store's frames for the period asked, handed to the pure rules.
+
+This is the one place where the command line, the report and (later) the HTTP API
+get their results, so the same rule function serves them all.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from .explain import Trace
+from .periods import FinancialYear, Month
+from .rulebooks import Rulebook, RulebookLibrary, apply_what_if
+from .rules.hcai import annual_rate, annual_rates
+from .store import read_table
+
+__all__ = ["AssessmentError", "choose_rulebook", "rates_for_year", "explain_counts", "national_totals"]
+
+
+class AssessmentError(LookupError):
+    """The assessment asked for has nothing to work on (unknown organisation, no data)."""
+
+
+def choose_rulebook(
+    library: RulebookLibrary,
+    regime: str,
+    year: FinancialYear,
+    rulebook: str | None = None,
+    what_if: dict[str, object] | None = None,
+) -> Rulebook:
+    """The named rulebook, or the one of ``regime`` in force at the start of ``year``,
+    with any what-if settings applied."""
+    chosen = library.get(rulebook) if rulebook else library.in_force(regime, year.start)
+    return apply_what_if(chosen, what_if or {})
+
+
+def _label_rates(frame: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
+    """Add the rulebook, the assumed values the rates rest on, and a plain-English reason."""
+    frame = frame.copy()
+    frame["rulebook"] = rulebook.label
+    per_names = frame["denominator_name"].map(
+        {"bed_days": "trust_rate_per_bed_days", "population": "population_rate_per_residents"}
+    )
+    frame["assumed"] = [
+        name if rulebook[name].status in ("assumed", "what-if") else "" for name in per_names
+    ]
+    held = frame["apportionment"].map({"trust": "trust-apportioned", "population": "residents'"})
+    unit = frame["denominator_name"].map({"bed_days": "bed-days", "population": "residents"})
+    reasons = []
+    for cases, h, den, u, per, rate in zip(
+        frame["cases"], held, frame["denominator"], unit, frame["per"], frame["rate"]
+    ):
+        if pd.isna(rate):
+            reasons.append(f"{cases} {h} cases; no rate: {u} missing or zero")
+        else:
+            reasons.append(f"{cases} {h} cases ÷ {den:,.0f} {u} × {per:,.0f} = {rate:.2f}")
+    frame["reason"] = reasons
+    return frame
+
+
+def rates_for_year(
+    engine: Engine,
+    library: RulebookLibrary,
+    year: FinancialYear,
+    *,
+    rulebook: str | None = None,
+    what_if: dict[str, object] | None = None,
+) -> tuple[pd.DataFrame, Rulebook]:
+    """Every organisation's counts and rates in ``year`` (RULES.md §0)."""
+    rb = choose_rulebook(library, "hcai-counting", year, rulebook, what_if)
+    months = [str(m) for m in year.months()]
+    frame = annual_rates(
+        read_table(engine, "organisations"),
+        read_table(engine, "infections", month=months),
+        read_table(engine, "denominators", financial_year=str(year)),
+        year,
+        rb,
+    )
+    return _label_rates(frame, rb), rb
+
+
+def explain_counts(
+    engine: Engine,
+    library: RulebookLibrary,
+    org_code: str,
+    year: FinancialYear,
+    *,
+    organisms: tuple[str, ...] = ("mrsa", "cdiff"),
+    rulebook: str | None = None,
+    what_if: dict[str, object] | None = None,
+) -> Trace:
+    """The trace of an organisation's counts and rates in ``year``."""
+    rb = choose_rulebook(library, "hcai-counting", year, rulebook, what_if)
+    orgs = read_table(engine, "organisations", code=org_code.upper())
+    if orgs.empty:
+        raise AssessmentError(f"no organisation {org_code!r} in the database")
+    org = orgs.iloc[0]
+    trace = Trace.start(org["code"], str(year), "counts", rb)
+    trace.add(
+        "organisation",
+        f"{org['code']} {org['name']} is a {org['kind'].replace('_', ' ')}",
+        inputs={"kind": org["kind"], "region": org["region"]},
+        source="organisations",
+    )
+    monthly = read_table(engine, "infections", org_code=org["code"], month=[str(m) for m in year.months()])
+    denominators = read_table(engine, "denominators", org_code=org["code"])
+    results = {}
+    for organism in organisms:
+        r = annual_rate(org["code"], org["kind"], organism, year, monthly, denominators, rb, trace)
+        results[organism] = {"cases": r.cases, "rate": None if r.rate is None else round(r.rate, 4), "per": r.per}
+    trace.result = results
+    return trace
+
+
+def national_totals(engine: Engine) -> pd.DataFrame:
+    """Cases by financial year, organism and apportionment, over all organisations."""
+    inf = read_table(engine, "infections")
+    if inf.empty:
+        return pd.DataFrame(columns=["financial_year", "organism", "apportionment", "cases"])
+    year_of = {m: str(Month.parse(m).financial_year) for m in inf["month"].unique()}
+    inf = inf.assign(financial_year=inf["month"].map(year_of))
+    return inf.groupby(["financial_year", "organism", "apportionment"], as_index=False)["cases"].sum()

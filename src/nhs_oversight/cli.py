@@ -1,0 +1,417 @@
+"""The ``oversight`` command (INTERFACE.md).
+
+Exit status: 0 success, 1 the inputs were refused (the message names file, row and
+column), 2 wrong usage. Heavy libraries are imported inside the commands so that
+``oversight --help`` starts quickly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Iterator, Optional
+
+import typer
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from rich.console import Console
+    from sqlalchemy import Engine
+
+    from .rulebooks import RulebookLibrary
+
+app = typer.Typer(
+    name="oversight",
+    help="English NHS provider oversight as code: infection objectives, governance and "
+    "financial risk ratings, with every result explained.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+rulebooks_app = typer.Typer(
+    help="List the rulebooks, or show one with every value's source.", invoke_without_command=True
+)
+app.add_typer(rulebooks_app, name="rulebooks")
+
+DataOpt = Annotated[
+    Optional[Path],
+    typer.Option("--data", help="Read a data folder (DATA.md) instead of the database.", file_okay=False),
+]
+DbOpt = Annotated[
+    Optional[str],
+    typer.Option("--db", help="SQLAlchemy URL or SQLite file path (default: the embedded database)."),
+]
+RulebookOpt = Annotated[
+    Optional[str], typer.Option("--rulebook", help="A rulebook id or a path to a rulebook file.")
+]
+SetOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--set", help="name=value: override one rulebook value for a what-if run (repeatable)."),
+]
+OutOpt = Annotated[
+    Optional[Path], typer.Option("--out", help="Write the table to FILE (.csv, .json, .parquet or .xlsx).")
+]
+
+
+def _console(stderr: bool = False) -> "Console":
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """Turn refused inputs into exit status 1 with the message on stderr."""
+    from .assess import AssessmentError
+    from .inputs import InputError
+    from .rulebooks import RulebookError
+    from .store import StoreError
+
+    try:
+        yield
+    except InputError as exc:
+        typer.echo(f"Refused: {exc.summary()}", err=True)
+        raise typer.Exit(1) from None
+    except (RulebookError, StoreError, AssessmentError) as exc:
+        typer.echo(f"Refused: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _library() -> "RulebookLibrary":
+    from .rulebooks import load_library
+
+    with _refusals():
+        return load_library()
+
+
+def _what_if(items: list[str] | None) -> dict[str, object]:
+    from .rulebooks import RulebookError, parse_set
+
+    try:
+        return parse_set(items or [])
+    except RulebookError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--set") from None
+
+
+def _check_rulebook(library: "RulebookLibrary", rulebook: str | None, what_if: dict[str, object]) -> None:
+    """Unknown ids and bad --set names are usage errors (exit 2); a broken file is refused (exit 1)."""
+    from .rulebooks import RulebookError, apply_what_if
+
+    if rulebook is None:
+        return
+    if rulebook not in library.files and not Path(rulebook).exists():
+        raise typer.BadParameter(f"no rulebook {rulebook!r}; known: {', '.join(library.ids())}", param_hint="--rulebook")
+    with _refusals():
+        rb = library.get(rulebook)
+    try:
+        apply_what_if(rb, what_if)
+    except RulebookError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--set") from None
+
+
+def _year(text: str, hint: str = "--year"):
+    from .periods import FinancialYear, PeriodError
+
+    try:
+        return FinancialYear.parse(text)
+    except PeriodError as exc:
+        raise typer.BadParameter(str(exc), param_hint=hint) from None
+
+
+def _engine(data: Path | None, db: str | None, library: "RulebookLibrary") -> "Engine":
+    """The database to read: a data folder loaded into memory, or ``--db``."""
+    from .inputs import read_data_folder
+    from .store import is_empty, load_dataset, memory_store, open_store, resolve_db_url
+
+    if data is not None and db is not None:
+        raise typer.BadParameter("give either --data or --db, not both", param_hint="--data/--db")
+    with _refusals():
+        if data is not None:
+            engine = memory_store()
+            load_dataset(engine, read_data_folder(data, library))
+            return engine
+        engine = open_store(db)
+        if is_empty(engine):
+            typer.echo(
+                f"Refused: the database {resolve_db_url(db)} is empty: load data with "
+                "`oversight import DIR` or try `oversight demo`.",
+                err=True,
+            )
+            raise typer.Exit(1)
+        return engine
+
+
+def _show_table(frame: "pd.DataFrame", title: str | None = None, max_rows: int = 400) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for col in frame.columns:
+        numeric = frame[col].dtype.kind in "iuf"
+        table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
+    for row in frame.head(max_rows).itertuples(index=False):
+        table.add_row(*["" if _blank(v) else (f"{v:,.2f}" if isinstance(v, float) else str(v)) for v in row])
+    console = _console()
+    console.print(table)
+    if len(frame) > max_rows:
+        console.print(f"… {len(frame) - max_rows} more rows; use --out FILE for the whole table")
+
+
+def _blank(value: object) -> bool:
+    try:
+        return value is None or value != value  # NaN is not equal to itself
+    except (TypeError, ValueError):
+        return False
+
+
+def _emit(frame: "pd.DataFrame", out: Path | None, title: str, metadata: dict[str, object]) -> None:
+    from .output import write_table
+
+    if out is None:
+        _show_table(frame, title)
+        return
+    try:
+        write_table(frame, out, metadata)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--out") from None
+    _console().print(f"Wrote {len(frame):,} rows to {out}")
+
+
+@app.command("import")
+def import_(
+    folder: Annotated[Path, typer.Argument(help="A data folder (DATA.md).", file_okay=False)],
+    db: DbOpt = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Empty the database first, so it holds exactly this folder.")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")] = False,
+) -> None:
+    """Validate a data folder and load it, all or nothing.
+
+    A re-import merges: rows with a key already in the database replace it, new keys are
+    added, other rows stay. With --replace the database holds exactly the folder.
+    """
+    from rich.progress import Progress
+
+    import pandas as pd
+
+    from .inputs import read_data_folder
+    from .store import load_dataset, open_store, resolve_db_url
+
+    library = _library()
+    with _refusals(), Progress(transient=True, console=_console(stderr=True)) as progress:
+        task = progress.add_task("Reading", total=None)
+        data = read_data_folder(folder, library, progress=lambda n: progress.update(task, description=f"Reading {n}"))
+        if dry_run:
+            progress.stop()
+            _show_table(pd.DataFrame({"table": list(data.rows()), "rows": list(data.rows().values())}), "Valid")
+            _console().print("Dry run: the folder is valid; nothing was written.")
+            return
+        engine = open_store(db)
+        summary = load_dataset(
+            engine, data, replace=replace, progress=lambda n: progress.update(task, description=f"Writing {n}")
+        )
+    rows = data.rows()
+    frame = pd.DataFrame(
+        {
+            "table": list(rows),
+            "rows": list(rows.values()),
+            "inserted": [summary.inserted.get(t, 0) for t in rows],
+            "updated": [summary.updated.get(t, 0) for t in rows],
+            "unchanged": [rows[t] - summary.inserted.get(t, 0) - summary.updated.get(t, 0) for t in rows],
+        }
+    )
+    _show_table(frame, f"Import {summary.import_id} into {resolve_db_url(db)} ({'replace' if replace else 'merge'})")
+
+
+@app.command("imports")
+def imports_(db: DbOpt = None) -> None:
+    """Show the import log: when, from where, which files, rows and checksums."""
+    from .store import import_log, open_store
+
+    with _refusals():
+        log = import_log(open_store(db))
+    _show_table(log, "Import log")
+
+
+@rulebooks_app.callback()
+def rulebooks_list(ctx: typer.Context) -> None:
+    """List the rulebooks: id, regime, years in force, how many values are assumed."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import pandas as pd
+
+    library = _library()
+    frame = pd.DataFrame(
+        [
+            {
+                "id": rb.id,
+                "regime": rb.regime,
+                "in force": str(rb.in_force) if rb.in_force else "only when named",
+                "values": len(rb.values),
+                "assumed": len(rb.assumed),
+                "title": rb.title,
+            }
+            for rb in library.all()
+        ]
+    )
+    _show_table(frame, "Rulebooks")
+
+
+@rulebooks_app.command("show")
+def rulebooks_show(
+    rulebook: Annotated[str, typer.Argument(help="A rulebook id or a path to a rulebook file.")],
+    set_: SetOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print one rulebook with every value, its unit, status, source and note."""
+    import json
+
+    from .rulebooks import STATUS_MEANING, apply_what_if
+
+    library = _library()
+    what_if = _what_if(set_)
+    _check_rulebook(library, rulebook, what_if)
+    with _refusals():
+        rb = apply_what_if(library.get(rulebook), what_if)
+    if as_json:
+        typer.echo(json.dumps(rb.model_dump(mode="json"), indent=2, default=str))
+        return
+    console = _console()
+    console.print(f"[bold]{rb.label}[/] — {rb.title}", markup=True)
+    console.print(f"regime {rb.regime}; in force {rb.in_force or 'only when named'}"
+                  + (f"; extends {' → '.join(rb.extends)}" if rb.extends else ""))
+    if rb.description:
+        console.print(rb.description.strip())
+    for v in rb.values.values():
+        console.print(f"\n[bold]{v.name}[/] = {v.value!r} {v.unit}  ({v.status}: {STATUS_MEANING[v.status]})", markup=True)
+        console.print(f"  source: {v.source.title} <{v.source.address}>")
+        console.print(f"  note: {' '.join(v.note.split())}")
+        if v.rulebook != rb.id:
+            console.print(f"  inherited from {v.rulebook}")
+    console.print(f"\n{len(rb.assumed)} of {len(rb.values)} values are assumed.")
+
+
+@app.command()
+def rates(
+    year: Annotated[str, typer.Option("--year", help="Financial year, e.g. 2012-13.")],
+    organism: Annotated[Optional[str], typer.Option("--organism", help="mrsa or cdiff (default both).")] = None,
+    kind: Annotated[
+        Optional[str], typer.Option("--kind", help="trust (acute and independent trusts) or pct (PCTs and CCGs).")
+    ] = None,
+    data: DataOpt = None,
+    db: DbOpt = None,
+    rulebook: RulebookOpt = None,
+    set_: SetOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """Cases and rates by organisation for a financial year (RULES.md §0)."""
+    from .assess import rates_for_year
+
+    fy = _year(year)
+    if organism not in (None, "mrsa", "cdiff"):
+        raise typer.BadParameter("expected mrsa or cdiff", param_hint="--organism")
+    if kind not in (None, "trust", "pct"):
+        raise typer.BadParameter("expected trust or pct", param_hint="--kind")
+    library = _library()
+    what_if = _what_if(set_)
+    _check_rulebook(library, rulebook, what_if)
+    engine = _engine(data, db, library)
+    with _refusals():
+        frame, rb = rates_for_year(engine, library, fy, rulebook=rulebook, what_if=what_if)
+    if organism:
+        frame = frame[frame["organism"] == organism]
+    if kind:
+        frame = frame[frame["apportionment"] == ("trust" if kind == "trust" else "population")]
+    meta = {"command": "rates", "financial_year": str(fy), "rulebook": rb.id, "what_if": what_if}
+    _emit(frame.reset_index(drop=True), out, f"Cases and rates, {fy} ({rb.label})", meta)
+
+
+@app.command()
+def explain(
+    org: Annotated[str, typer.Argument(help="Organisation code, e.g. RTH.")],
+    period: Annotated[str, typer.Option("--period", help="Financial year (2012-13) or quarter (2012-13-Q2).")],
+    regime: Annotated[str, typer.Option("--regime", help="Which result to explain: counts.")] = "counts",
+    organism: Annotated[Optional[str], typer.Option("--organism", help="mrsa or cdiff (default both).")] = None,
+    data: DataOpt = None,
+    db: DbOpt = None,
+    rulebook: RulebookOpt = None,
+    set_: SetOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON.")] = False,
+) -> None:
+    """The full trace of one result: every input, rule and value with its source."""
+    from .assess import explain_counts
+    from .periods import PeriodError, Quarter, parse_period
+
+    if regime != "counts":
+        raise typer.BadParameter(f"unknown regime {regime!r}; available: counts", param_hint="--regime")
+    try:
+        p = parse_period(period)
+    except PeriodError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from None
+    if isinstance(p, Quarter):
+        raise typer.BadParameter("counts are explained for a financial year, e.g. 2012-13", param_hint="--period")
+    if organism not in (None, "mrsa", "cdiff"):
+        raise typer.BadParameter("expected mrsa or cdiff", param_hint="--organism")
+    library = _library()
+    what_if = _what_if(set_)
+    _check_rulebook(library, rulebook, what_if)
+    engine = _engine(data, db, library)
+    with _refusals():
+        trace = explain_counts(
+            engine,
+            library,
+            org,
+            p,
+            organisms=(organism,) if organism else ("mrsa", "cdiff"),
+            rulebook=rulebook,
+            what_if=what_if,
+        )
+    typer.echo(trace.to_json() if as_json else trace.to_text())
+
+
+@app.command("demo-data")
+def demo_data(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the demo data folder into.", file_okay=False)],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same files.")] = 20121,
+) -> None:
+    """Write the bundled demo data set (fictional, realistic) as a data folder."""
+    from .demo.generate import generate_demo
+
+    rows = generate_demo(out_dir, seed=seed)
+    for name, n in rows.items():
+        typer.echo(f"{name}: {n:,} rows")
+    typer.echo(f"Wrote the demo data folder to {out_dir}")
+
+
+@app.command()
+def demo(
+    db: DbOpt = None,
+    out_dir: Annotated[
+        Optional[Path], typer.Option("--out-dir", help="Where to write the data folder and report.", file_okay=False)
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the demo data.")] = 20121,
+) -> None:
+    """The main job on bundled demo data: build the database, assess, summarise, report.
+
+    The demo uses its own database (demo.sqlite beside the embedded one) unless --db is
+    given, so it never overwrites data you imported.
+    """
+    from .demo.run import run_demo
+
+    with _refusals():
+        result = run_demo(db=db, out_dir=out_dir, seed=seed, console=_console())
+    _console().print(f"Report: {result.report}")
+
+
+def main() -> None:
+    """Entry point of the ``oversight`` command."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

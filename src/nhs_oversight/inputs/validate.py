@@ -1,0 +1,192 @@
+"""The engine that checks a table against its schema, vectorised with pandas.
+
+It collects every problem (up to the cap) rather than stopping at the first, and
+returns a typed frame whose index is still the spreadsheet row number, so that later
+cross-file checks can name rows too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..periods import FinancialYear, Month, PeriodError, Quarter, parse_period
+from .errors import Problems
+from .readers import RawTable
+from .schemas import Column, TableSchema, Type
+
+__all__ = ["validate_table"]
+
+_COUNT_RE = r"^\+?\d+(?:\.0*)?$"
+_NUMBER_RE = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
+_CODE_RE = r"^[A-Z0-9]{2,10}$"
+_ID_RE = r"^[A-Za-z0-9][A-Za-z0-9_.:/\-]{0,63}$"
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _parse_each(
+    cells: pd.Series, parse: Callable[[str], object], problems: Problems, file: str, col: Column
+) -> pd.Series:
+    """Parse each distinct cell once; report the ones that fail with the parser's reason."""
+    out: dict[str, object] = {}
+    bad: dict[str, str] = {}
+    for text in cells.unique():
+        try:
+            out[text] = parse(text)
+        except (PeriodError, ValueError) as exc:
+            bad[text] = str(exc)
+    if bad:
+        failing = cells[cells.isin(bad)]
+        problems.add_rows(
+            file, failing.index, col.name, (f"{bad[t]} (expected {col.expected()})" for t in failing)
+        )
+    return cells.map(out)
+
+
+def _parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a real date") from None
+
+
+def _check_column(cells: pd.Series, col: Column, problems: Problems, file: str) -> pd.Series:
+    """Check the non-empty cells of one column and return them typed."""
+    t = col.type
+    if t is Type.CODE:
+        up = cells.str.upper()
+        bad = ~up.str.match(_CODE_RE)
+        problems.add_rows(file, up[bad].index, col.name, (f"{_shown(v)} is not {t.value}" for v in cells[bad]))
+        return up
+    if t is Type.ID:
+        bad = ~cells.str.match(_ID_RE)
+        problems.add_rows(file, cells[bad].index, col.name, (f"{_shown(v)} is not {t.value}" for v in cells[bad]))
+        return cells
+    if t is Type.ENUM:
+        low = cells.str.lower()
+        bad = ~low.isin(col.choices)
+        problems.add_rows(
+            file,
+            low[bad].index,
+            col.name,
+            (f"unknown {col.name} {_shown(v)}; expected {col.expected()}" for v in cells[bad]),
+        )
+        return low
+    if t is Type.COUNT:
+        ok = cells.str.match(_COUNT_RE)
+        negative = cells.str.match(r"^-\d")
+        for mask, why in (
+            (negative, "is negative; counts cannot be below 0"),
+            (~ok & ~negative & cells.str.match(_NUMBER_RE), "is not a whole number"),
+            (~ok & ~cells.str.match(_NUMBER_RE), "is not a number"),
+        ):
+            problems.add_rows(
+                file, cells[mask].index, col.name, (f"{_shown(v)} {why} (expected {t.value})" for v in cells[mask])
+            )
+        return pd.to_numeric(cells.where(ok, "0")).astype("int64")
+    if t in (Type.NUMBER, Type.NONNEG):
+        ok = cells.str.match(_NUMBER_RE)
+        problems.add_rows(
+            file, cells[~ok].index, col.name, (f"{_shown(v)} is not a number (expected {t.value})" for v in cells[~ok])
+        )
+        values = pd.to_numeric(cells.where(ok, "0")).astype("float64")
+        if t is Type.NONNEG:
+            neg = values < 0
+            problems.add_rows(
+                file, values[neg].index, col.name, (f"{_shown(v)} is negative (expected {t.value})" for v in cells[neg])
+            )
+        return values
+    if t is Type.BOOL:
+        low = cells.str.lower()
+        bad = ~low.isin(_TRUE | _FALSE)
+        problems.add_rows(file, low[bad].index, col.name, (f"{_shown(v)} is not true or false" for v in cells[bad]))
+        return low.isin(_TRUE)
+    if t is Type.MONTH:
+        return _parse_each(cells, lambda s: str(Month.parse(s)), problems, file, col)
+    if t is Type.YEAR:
+        return _parse_each(cells, lambda s: str(FinancialYear.parse(s)), problems, file, col)
+    if t is Type.QUARTER:
+        return _parse_each(cells, lambda s: str(Quarter.parse(s)), problems, file, col)
+    if t is Type.PERIOD:
+        return _parse_each(cells, lambda s: str(parse_period(s)), problems, file, col)
+    if t is Type.DATE:
+        return _parse_each(cells, _parse_date, problems, file, col)
+    return cells  # TEXT
+
+
+def _typed_empty(col: Column, index: pd.Index) -> pd.Series:
+    if col.default is not None:
+        return pd.Series(col.default, index=index)
+    dtype = "Int64" if col.type is Type.COUNT else ("float64" if col.type in (Type.NUMBER, Type.NONNEG) else object)
+    return pd.Series(pd.NA if dtype == "Int64" else (np.nan if dtype == "float64" else None), index=index, dtype=dtype)
+
+
+def validate_table(raw: RawTable, schema: TableSchema, problems: Problems) -> pd.DataFrame:
+    """Check a raw table against its schema; add every problem found to ``problems``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The schema's columns, typed; index = the spreadsheet row numbers. Rows with
+        problems are still present (the caller stops when ``problems`` is non-empty).
+    """
+    file = raw.name
+    frame = raw.frame
+    missing = [c.name for c in schema.columns if c.required and c.name not in frame.columns]
+    for name in missing:
+        problems.add(
+            file,
+            f"required column {name!r} is missing (found columns: {', '.join(frame.columns) or 'none'})",
+            row=1,
+            column=name,
+        )
+    out = pd.DataFrame(index=frame.index)
+    for col in schema.columns:
+        if col.name not in frame.columns:
+            out[col.name] = _typed_empty(col, frame.index)
+            continue
+        cells = frame[col.name]
+        empty = cells.eq("")
+        if not col.nullable and empty.any():
+            problems.add_rows(
+                file, cells[empty].index, col.name, (f"is empty; expected {col.expected()}" for _ in range(int(empty.sum())))
+            )
+        typed = _check_column(cells[~empty], col, problems, file)
+        full = _typed_empty(col, frame.index)
+        if len(typed):
+            if full.dtype == object or typed.dtype == object:
+                full = full.astype(object)
+            full.loc[typed.index] = typed
+            if col.type is Type.COUNT and not col.nullable:
+                full = full.astype("int64")
+            elif col.type is Type.COUNT:
+                full = full.astype("Int64")
+            elif col.type is Type.BOOL and not col.nullable:
+                full = full.astype(bool)
+        out[col.name] = full
+    _check_duplicates(out, schema, problems, file)
+    return out
+
+
+def _check_duplicates(frame: pd.DataFrame, schema: TableSchema, problems: Problems, file: str) -> None:
+    keys = list(schema.key)
+    dup = frame.duplicated(keys, keep=False)
+    if not dup.any():
+        return
+    first_row: dict[tuple, int] = {}
+    for row, key in zip(frame.index[dup], frame.loc[dup, keys].itertuples(index=False, name=None)):
+        if key in first_row:
+            described = ", ".join(f"{k}={v}" for k, v in zip(keys, key))
+            problems.add(
+                file, f"duplicate key ({described}): the same key is on row {first_row[key]}", row=row, column=keys[0]
+            )
+        else:
+            first_row[key] = row

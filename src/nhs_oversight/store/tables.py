@@ -1,0 +1,100 @@
+"""The database tables: one per data-folder table of DATA.md, plus the import log.
+
+Periods are stored in their canonical text (``2012-07``, ``2012-13``, ``2012-13-Q2``),
+which sorts in time order.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from ..inputs.schemas import SCHEMAS, Type
+
+__all__ = ["metadata", "DATA_TABLES", "imports", "import_files", "meta", "SCHEMA_VERSION"]
+
+#: Bumped whenever a table changes shape; a database of another version is refused.
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+_SQL_TYPES = {
+    Type.CODE: lambda: String(10),
+    Type.ID: lambda: String(64),
+    Type.ENUM: lambda: String(32),
+    Type.COUNT: Integer,
+    Type.NUMBER: Float,
+    Type.NONNEG: Float,
+    Type.MONTH: lambda: String(7),
+    Type.YEAR: lambda: String(7),
+    Type.QUARTER: lambda: String(10),
+    Type.PERIOD: lambda: String(10),
+    Type.DATE: Date,
+    Type.BOOL: Boolean,
+    Type.TEXT: Text,
+}
+
+
+def _data_table(name: str) -> Table:
+    schema = SCHEMAS[name]
+    cols = []
+    for c in schema.columns:
+        args = []
+        if c.name in schema.org_columns:
+            args.append(ForeignKey("organisations.code"))
+        cols.append(
+            Column(
+                c.name,
+                _SQL_TYPES[c.type](),
+                *args,
+                primary_key=c.name in schema.key,
+                nullable=c.nullable and c.name not in schema.key,
+            )
+        )
+    return Table(name, metadata, *cols)
+
+
+#: Data tables in load order (organisations first).
+DATA_TABLES: dict[str, Table] = {name: _data_table(name) for name in SCHEMAS}
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("version", String(32), nullable=False),
+    Column("rows_inserted", Integer, nullable=False),
+    Column("rows_updated", Integer, nullable=False),
+)
+
+import_files = Table(
+    "import_files",
+    metadata,
+    Column("import_id", Integer, ForeignKey("imports.id"), primary_key=True),
+    Column("table_name", String(32), primary_key=True),
+    Column("file_name", Text, nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

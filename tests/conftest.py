@@ -63,3 +63,9 @@ def write_folder(folder: Path, **files: str) -> Path:
 @pytest.fixture
 def good_folder(tmp_path: Path) -> Path:
     return write_folder(tmp_path / "good")
+
+
+@pytest.fixture(autouse=True)
+def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich folds table cells to the terminal's width; tests read whole cells."""
+    monkeypatch.setenv("COLUMNS", "250")

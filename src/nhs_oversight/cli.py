@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
     from sqlalchemy import Engine
 
+    from .periods import FinancialYear
     from .rulebooks import RulebookLibrary
 
 app = typer.Typer(
@@ -95,16 +96,25 @@ def _what_if(items: list[str] | None) -> dict[str, object]:
         raise typer.BadParameter(str(exc), param_hint="--set") from None
 
 
-def _check_rulebook(library: "RulebookLibrary", rulebook: str | None, what_if: dict[str, object]) -> None:
-    """Unknown ids and bad --set names are usage errors (exit 2); a broken file is refused (exit 1)."""
+def _check_rulebook(
+    library: "RulebookLibrary",
+    rulebook: str | None,
+    what_if: dict[str, object],
+    regime: str | None = None,
+    year: "FinancialYear | None" = None,
+) -> None:
+    """Unknown ids and bad --set names are usage errors (exit 2); a broken file is refused (exit 1).
+
+    Without --rulebook, --set is checked against the rulebook of ``regime`` in force in ``year``.
+    """
     from .rulebooks import RulebookError, apply_what_if
 
-    if rulebook is None:
-        return
-    if rulebook not in library.files and not Path(rulebook).exists():
+    if rulebook is not None and rulebook not in library.files and not Path(rulebook).exists():
         raise typer.BadParameter(f"no rulebook {rulebook!r}; known: {', '.join(library.ids())}", param_hint="--rulebook")
+    if rulebook is None and (regime is None or year is None or not what_if):
+        return
     with _refusals():
-        rb = library.get(rulebook)
+        rb = library.get(rulebook) if rulebook is not None else library.in_force(regime, year.start)
     try:
         apply_what_if(rb, what_if)
     except RulebookError as exc:
@@ -197,18 +207,23 @@ def import_(
     import pandas as pd
 
     from .inputs import read_data_folder
-    from .store import load_dataset, open_store, resolve_db_url
+    from .store import load_dataset, open_store, read_table, resolve_db_url
 
     library = _library()
+    url = resolve_db_url(db)
     with _refusals(), Progress(transient=True, console=_console(stderr=True)) as progress:
         task = progress.add_task("Reading", total=None)
-        data = read_data_folder(folder, library, progress=lambda n: progress.update(task, description=f"Reading {n}"))
-        if dry_run:
+        exists = not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists()
+        engine = open_store(url) if exists or not dry_run else None
+        known = read_table(engine, "organisations") if engine is not None else None
+        data = read_data_folder(
+            folder, library, known_orgs=known, progress=lambda n: progress.update(task, description=f"Reading {n}")
+        )
+        if dry_run or engine is None:
             progress.stop()
             _show_table(pd.DataFrame({"table": list(data.rows()), "rows": list(data.rows().values())}), "Valid")
             _console().print("Dry run: the folder is valid; nothing was written.")
             return
-        engine = open_store(db)
         summary = load_dataset(
             engine, data, replace=replace, progress=lambda n: progress.update(task, description=f"Writing {n}")
         )
@@ -222,7 +237,7 @@ def import_(
             "unchanged": [rows[t] - summary.inserted.get(t, 0) - summary.updated.get(t, 0) for t in rows],
         }
     )
-    _show_table(frame, f"Import {summary.import_id} into {resolve_db_url(db)} ({'replace' if replace else 'merge'})")
+    _show_table(frame, f"Import {summary.import_id} into {url} ({'replace' if replace else 'merge'})")
 
 
 @app.command("imports")
@@ -316,7 +331,7 @@ def rates(
         raise typer.BadParameter("expected trust or pct", param_hint="--kind")
     library = _library()
     what_if = _what_if(set_)
-    _check_rulebook(library, rulebook, what_if)
+    _check_rulebook(library, rulebook, what_if, "hcai-counting", fy)
     engine = _engine(data, db, library)
     with _refusals():
         frame, rb = rates_for_year(engine, library, fy, rulebook=rulebook, what_if=what_if)
@@ -356,7 +371,7 @@ def explain(
         raise typer.BadParameter("expected mrsa or cdiff", param_hint="--organism")
     library = _library()
     what_if = _what_if(set_)
-    _check_rulebook(library, rulebook, what_if)
+    _check_rulebook(library, rulebook, what_if, "hcai-counting", p)
     engine = _engine(data, db, library)
     with _refusals():
         trace = explain_counts(

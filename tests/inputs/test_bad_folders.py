@@ -139,7 +139,6 @@ WHOLE_FILE = {
     "empty file": ({"infections": ""}, "infections.csv", "empty"),
     "whitespace-only file": ({"infections": "  \n\n"}, "infections.csv", "empty"),
     "header only": ({"infections": "org_code,organism,month,apportionment,cases\n"}, "infections.csv", "no data rows"),
-    "no organisations": ({"organisations": None}, "organisations.csv", "is missing"),
 }
 
 

@@ -278,3 +278,40 @@ SCHEMAS: dict[str, TableSchema] = {
 
 #: The order tables are read and loaded in (organisations first: others refer to them).
 TABLE_ORDER = tuple(SCHEMAS)
+
+
+def schemas_markdown() -> str:
+    """The data-folder contract as Markdown (``docs/data.md`` is generated from it)."""
+    lines = [
+        "# The data folder",
+        "",
+        "Generated from `nhs_oversight.inputs.schemas` by "
+        "`python -m nhs_oversight.inputs.schemas > docs/data.md`; a test keeps the two equal.",
+        "",
+        "A data folder holds these tables as `NAME.csv` (UTF-8, comma-separated, header row), "
+        "`NAME.xlsx` (first sheet) or `NAME.parquet`. Column names are case-insensitive; extra "
+        "columns are ignored. Rows are numbered as a spreadsheet shows them: the header is row 1.",
+        "",
+    ]
+    for s in SCHEMAS.values():
+        lines.append(f"## `{s.name}`" + (" (required)" if s.required_file else " (optional)"))
+        lines.append("")
+        lines.append(f"Key: {', '.join(s.key)}. " + (
+            f"Organisation codes in {', '.join(s.org_columns)} must be organisations." if s.org_columns else ""
+        ))
+        lines.append("")
+        lines.append("| column | required | empty allowed | expected |")
+        lines.append("|---|---|---|---|")
+        for c in s.columns:
+            expected = c.expected()
+            if c.default is not None:
+                expected += f" (empty: {c.default})"
+            lines.append(
+                f"| `{c.name}` | {'yes' if c.required else 'no'} | {'yes' if c.nullable else 'no'} | {expected} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(schemas_markdown(), end="")

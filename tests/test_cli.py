@@ -63,7 +63,9 @@ def test_rulebooks_list_and_show() -> None:
     assert shown.exit_code == 0
     assert "worse_than_median_reduction" in shown.output and "hsj.co.uk" in shown.output
     assert "values are assumed" in shown.output
-    as_json = runner.invoke(app, ["rulebooks", "show", "mrsa-objective-2009-10", "--json", "--set", "exemption_below_cases=10"])
+    as_json = runner.invoke(
+        app, ["rulebooks", "show", "mrsa-objective-2009-10", "--json", "--set", "exemption_below_cases=10"]
+    )
     data = json.loads(as_json.output)
     assert data["values"]["exemption_below_cases"]["value"] == 10
     assert data["values"]["exemption_below_cases"]["status"] == "what-if"
@@ -144,3 +146,10 @@ def test_incremental_folder_may_refer_to_organisations_already_loaded(tmp_path: 
     assert result.exit_code == 0, result.output
     fresh = runner.invoke(app, ["import", str(more), "--db", str(tmp_path / "fresh.sqlite")])
     assert fresh.exit_code == 1 and "organisations.csv: is missing" in fresh.output
+
+
+def test_choice_options_are_checked(db: str) -> None:
+    assert runner.invoke(app, ["rates", "--year", "2012-13", "--db", db, "--organism", "mssa"]).exit_code == 2
+    assert runner.invoke(app, ["rates", "--year", "2012-13", "--db", db, "--kind", "ccg"]).exit_code == 2
+    assert runner.invoke(app, ["explain", "RTH", "--period", "2012-13", "--db", db, "--organism", "x"]).exit_code == 2
+    assert runner.invoke(app, ["explain", "RTH", "--period", "2012-13", "--db", db, "--regime", "x"]).exit_code == 2

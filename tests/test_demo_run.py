@@ -45,7 +45,9 @@ def test_demo_database_holds_the_generated_folder(demo_run) -> None:
     inf = pd.read_csv(out / "demo-data" / "infections.csv")
     assert totals["cases"].sum() == inf["cases"].sum()
     cdiff_1112 = totals[
-        (totals["financial_year"] == "2011-12") & (totals["organism"] == "cdiff") & (totals["apportionment"] != "population")
+        (totals["financial_year"] == "2011-12")
+        & (totals["organism"] == "cdiff")
+        & (totals["apportionment"] != "population")
     ]["cases"].sum()
     assert 19_000 <= cdiff_1112 <= 20_400
 

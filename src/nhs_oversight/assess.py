@@ -42,9 +42,7 @@ def _label_rates(frame: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
     per_names = frame["denominator_name"].map(
         {"bed_days": "trust_rate_per_bed_days", "population": "population_rate_per_residents"}
     )
-    frame["assumed"] = [
-        name if rulebook[name].status in ("assumed", "what-if") else "" for name in per_names
-    ]
+    frame["assumed"] = [name if rulebook[name].status in ("assumed", "what-if") else "" for name in per_names]
     held = frame["apportionment"].map({"trust": "trust-apportioned", "population": "residents'"})
     unit = frame["denominator_name"].map({"bed_days": "bed-days", "population": "residents"})
     reasons = []

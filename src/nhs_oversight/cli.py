@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -36,27 +38,36 @@ rulebooks_app = typer.Typer(
 )
 app.add_typer(rulebooks_app, name="rulebooks")
 
+
+class Organism(StrEnum):
+    mrsa = "mrsa"
+    cdiff = "cdiff"
+
+
+class KindGroup(StrEnum):
+    trust = "trust"
+    pct = "pct"
+
+
+OrganismOpt = Annotated[Organism | None, typer.Option("--organism", help="Default: both.")]
+
 DataOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--data", help="Read a data folder (DATA.md) instead of the database.", file_okay=False),
 ]
 DbOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--db", help="SQLAlchemy URL or SQLite file path (default: the embedded database)."),
 ]
-RulebookOpt = Annotated[
-    Optional[str], typer.Option("--rulebook", help="A rulebook id or a path to a rulebook file.")
-]
+RulebookOpt = Annotated[str | None, typer.Option("--rulebook", help="A rulebook id or a path to a rulebook file.")]
 SetOpt = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option("--set", help="name=value: override one rulebook value for a what-if run (repeatable)."),
 ]
-OutOpt = Annotated[
-    Optional[Path], typer.Option("--out", help="Write the table to FILE (.csv, .json, .parquet or .xlsx).")
-]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Write the table to FILE (.csv, .json, .parquet or .xlsx).")]
 
 
-def _console(stderr: bool = False) -> "Console":
+def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
@@ -80,7 +91,7 @@ def _refusals() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _library() -> "RulebookLibrary":
+def _library() -> RulebookLibrary:
     from .rulebooks import load_library
 
     with _refusals():
@@ -97,11 +108,11 @@ def _what_if(items: list[str] | None) -> dict[str, object]:
 
 
 def _check_rulebook(
-    library: "RulebookLibrary",
+    library: RulebookLibrary,
     rulebook: str | None,
     what_if: dict[str, object],
     regime: str | None = None,
-    year: "FinancialYear | None" = None,
+    year: FinancialYear | None = None,
 ) -> None:
     """Unknown ids and bad --set names are usage errors (exit 2); a broken file is refused (exit 1).
 
@@ -110,11 +121,17 @@ def _check_rulebook(
     from .rulebooks import RulebookError, apply_what_if
 
     if rulebook is not None and rulebook not in library.files and not Path(rulebook).exists():
-        raise typer.BadParameter(f"no rulebook {rulebook!r}; known: {', '.join(library.ids())}", param_hint="--rulebook")
+        raise typer.BadParameter(
+            f"no rulebook {rulebook!r}; known: {', '.join(library.ids())}", param_hint="--rulebook"
+        )
     if rulebook is None and (regime is None or year is None or not what_if):
         return
     with _refusals():
-        rb = library.get(rulebook) if rulebook is not None else library.in_force(regime, year.start)
+        if rulebook is not None:
+            rb = library.get(rulebook)
+        else:
+            assert regime is not None and year is not None
+            rb = library.in_force(regime, year.start)
     try:
         apply_what_if(rb, what_if)
     except RulebookError as exc:
@@ -130,7 +147,7 @@ def _year(text: str, hint: str = "--year"):
         raise typer.BadParameter(str(exc), param_hint=hint) from None
 
 
-def _engine(data: Path | None, db: str | None, library: "RulebookLibrary") -> "Engine":
+def _engine(data: Path | None, db: str | None, library: RulebookLibrary) -> Engine:
     """The database to read: a data folder loaded into memory, or ``--db``."""
     from .inputs import read_data_folder
     from .store import is_empty, load_dataset, memory_store, open_store, resolve_db_url
@@ -153,13 +170,30 @@ def _engine(data: Path | None, db: str | None, library: "RulebookLibrary") -> "E
         return engine
 
 
-def _show_table(frame: "pd.DataFrame", title: str | None = None, max_rows: int = 400) -> None:
+def _setup(
+    data: Path | None,
+    db: str | None,
+    rulebook: str | None,
+    set_: list[str] | None,
+    regime: str,
+    year: FinancialYear,
+) -> tuple[RulebookLibrary, dict[str, object], Engine]:
+    """What every assessment command needs: the library, checked what-if settings, the data."""
+    library = _library()
+    what_if = _what_if(set_)
+    _check_rulebook(library, rulebook, what_if, regime, year)
+    return library, what_if, _engine(data, db, library)
+
+
+def _show_table(frame: pd.DataFrame, title: str | None = None, max_rows: int = 400) -> None:
     from rich.table import Table
 
     table = Table(title=title, show_lines=False, header_style="bold")
     for col in frame.columns:
         numeric = frame[col].dtype.kind in "iuf"
-        table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
+        # identifiers and numbers are never broken; prose wraps at spaces
+        words = frame[col].astype(str).str.contains(" ").any()
+        table.add_column(str(col), justify="right" if numeric else "left", no_wrap=not words, overflow="fold")
     for row in frame.head(max_rows).itertuples(index=False):
         table.add_row(*["" if _blank(v) else (f"{v:,.2f}" if isinstance(v, float) else str(v)) for v in row])
     console = _console()
@@ -175,7 +209,7 @@ def _blank(value: object) -> bool:
         return False
 
 
-def _emit(frame: "pd.DataFrame", out: Path | None, title: str, metadata: dict[str, object]) -> None:
+def _emit(frame: pd.DataFrame, out: Path | None, title: str, metadata: dict[str, object]) -> None:
     from .output import write_table
 
     if out is None:
@@ -202,9 +236,8 @@ def import_(
     A re-import merges: rows with a key already in the database replace it, new keys are
     added, other rows stay. With --replace the database holds exactly the folder.
     """
-    from rich.progress import Progress
-
     import pandas as pd
+    from rich.progress import Progress
 
     from .inputs import read_data_folder
     from .store import load_dataset, open_store, read_table, resolve_db_url
@@ -263,7 +296,7 @@ def rulebooks_list(ctx: typer.Context) -> None:
             {
                 "id": rb.id,
                 "regime": rb.regime,
-                "in force": str(rb.in_force) if rb.in_force else "only when named",
+                "years in force": rb.in_force.years if rb.in_force else "only when named",
                 "values": len(rb.values),
                 "assumed": len(rb.assumed),
                 "title": rb.title,
@@ -295,12 +328,16 @@ def rulebooks_show(
         return
     console = _console()
     console.print(f"[bold]{rb.label}[/] — {rb.title}", markup=True)
-    console.print(f"regime {rb.regime}; in force {rb.in_force or 'only when named'}"
-                  + (f"; extends {' → '.join(rb.extends)}" if rb.extends else ""))
+    console.print(
+        f"regime {rb.regime}; in force {rb.in_force or 'only when named'}"
+        + (f"; extends {' → '.join(rb.extends)}" if rb.extends else "")
+    )
     if rb.description:
         console.print(rb.description.strip())
     for v in rb.values.values():
-        console.print(f"\n[bold]{v.name}[/] = {v.value!r} {v.unit}  ({v.status}: {STATUS_MEANING[v.status]})", markup=True)
+        console.print(
+            f"\n[bold]{v.name}[/] = {v.value!r} {v.unit}  ({v.status}: {STATUS_MEANING[v.status]})", markup=True
+        )
         console.print(f"  source: {v.source.title} <{v.source.address}>")
         console.print(f"  note: {' '.join(v.note.split())}")
         if v.rulebook != rb.id:
@@ -311,9 +348,9 @@ def rulebooks_show(
 @app.command()
 def rates(
     year: Annotated[str, typer.Option("--year", help="Financial year, e.g. 2012-13.")],
-    organism: Annotated[Optional[str], typer.Option("--organism", help="mrsa or cdiff (default both).")] = None,
+    organism: OrganismOpt = None,
     kind: Annotated[
-        Optional[str], typer.Option("--kind", help="trust (acute and independent trusts) or pct (PCTs and CCGs).")
+        KindGroup | None, typer.Option("--kind", help="trust (acute and independent trusts) or pct (PCTs and CCGs).")
     ] = None,
     data: DataOpt = None,
     db: DbOpt = None,
@@ -325,21 +362,14 @@ def rates(
     from .assess import rates_for_year
 
     fy = _year(year)
-    if organism not in (None, "mrsa", "cdiff"):
-        raise typer.BadParameter("expected mrsa or cdiff", param_hint="--organism")
-    if kind not in (None, "trust", "pct"):
-        raise typer.BadParameter("expected trust or pct", param_hint="--kind")
-    library = _library()
-    what_if = _what_if(set_)
-    _check_rulebook(library, rulebook, what_if, "hcai-counting", fy)
-    engine = _engine(data, db, library)
+    library, what_if, engine = _setup(data, db, rulebook, set_, "hcai-counting", fy)
     with _refusals():
         frame, rb = rates_for_year(engine, library, fy, rulebook=rulebook, what_if=what_if)
     if organism:
-        frame = frame[frame["organism"] == organism]
+        frame = frame[frame["organism"] == organism.value]
     if kind:
-        frame = frame[frame["apportionment"] == ("trust" if kind == "trust" else "population")]
-    meta = {"command": "rates", "financial_year": str(fy), "rulebook": rb.id, "what_if": what_if}
+        frame = frame[frame["apportionment"] == ("trust" if kind is KindGroup.trust else "population")]
+    meta: dict[str, object] = {"command": "rates", "financial_year": str(fy), "rulebook": rb.id, "what_if": what_if}
     _emit(frame.reset_index(drop=True), out, f"Cases and rates, {fy} ({rb.label})", meta)
 
 
@@ -348,7 +378,7 @@ def explain(
     org: Annotated[str, typer.Argument(help="Organisation code, e.g. RTH.")],
     period: Annotated[str, typer.Option("--period", help="Financial year (2012-13) or quarter (2012-13-Q2).")],
     regime: Annotated[str, typer.Option("--regime", help="Which result to explain: counts.")] = "counts",
-    organism: Annotated[Optional[str], typer.Option("--organism", help="mrsa or cdiff (default both).")] = None,
+    organism: OrganismOpt = None,
     data: DataOpt = None,
     db: DbOpt = None,
     rulebook: RulebookOpt = None,
@@ -367,19 +397,14 @@ def explain(
         raise typer.BadParameter(str(exc), param_hint="--period") from None
     if isinstance(p, Quarter):
         raise typer.BadParameter("counts are explained for a financial year, e.g. 2012-13", param_hint="--period")
-    if organism not in (None, "mrsa", "cdiff"):
-        raise typer.BadParameter("expected mrsa or cdiff", param_hint="--organism")
-    library = _library()
-    what_if = _what_if(set_)
-    _check_rulebook(library, rulebook, what_if, "hcai-counting", p)
-    engine = _engine(data, db, library)
+    library, what_if, engine = _setup(data, db, rulebook, set_, "hcai-counting", p)
     with _refusals():
         trace = explain_counts(
             engine,
             library,
             org,
             p,
-            organisms=(organism,) if organism else ("mrsa", "cdiff"),
+            organisms=(organism.value,) if organism else ("mrsa", "cdiff"),
             rulebook=rulebook,
             what_if=what_if,
         )
@@ -404,7 +429,7 @@ def demo_data(
 def demo(
     db: DbOpt = None,
     out_dir: Annotated[
-        Optional[Path], typer.Option("--out-dir", help="Where to write the data folder and report.", file_okay=False)
+        Path | None, typer.Option("--out-dir", help="Where to write the data folder and report.", file_okay=False)
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the demo data.")] = 20121,
 ) -> None:

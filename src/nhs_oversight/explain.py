@@ -30,7 +30,7 @@ class ValueUsed(BaseModel):
     note: str = ""
 
     @classmethod
-    def of(cls, rv: RuleValue) -> "ValueUsed":
+    def of(cls, rv: RuleValue) -> ValueUsed:
         return cls(
             name=rv.name,
             value=rv.value,
@@ -82,7 +82,7 @@ class Trace(BaseModel):
     result: Any = None
 
     @classmethod
-    def start(cls, subject: str, period: str, regime: str, rulebook: Rulebook | None) -> "Trace":
+    def start(cls, subject: str, period: str, regime: str, rulebook: Rulebook | None) -> Trace:
         return cls(
             subject=subject,
             period=period,
@@ -154,8 +154,7 @@ class Trace(BaseModel):
             lines.append("Rule values and their sources")
             for u in used:
                 lines.append(
-                    f"  {u.name} = {_fmt(u.value)} {u.unit} — {u.status} "
-                    f"({STATUS_MEANING.get(u.status, u.status)})"
+                    f"  {u.name} = {_fmt(u.value)} {u.unit} — {u.status} ({STATUS_MEANING.get(u.status, u.status)})"
                 )
                 lines.append(f"      {u.source_title} <{u.source_address}>")
                 if u.note:

@@ -34,16 +34,18 @@ def write_table(frame: pd.DataFrame, path: Path, metadata: dict[str, object] | N
             frame.to_csv(tmp, index=False, lineterminator="\n")
         elif suffix == ".json":
             rows = json.loads(frame.to_json(orient="records", date_format="iso"))
-            tmp.write_text(json.dumps({"metadata": metadata or {}, "rows": rows}, indent=2, default=str), encoding="utf-8")
+            tmp.write_text(
+                json.dumps({"metadata": metadata or {}, "rows": rows}, indent=2, default=str), encoding="utf-8"
+            )
         elif suffix == ".parquet":
             frame.to_parquet(tmp, index=False, engine="pyarrow")
         else:
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
                 frame.to_excel(xw, index=False, sheet_name="result")
                 if metadata:
-                    pd.DataFrame(
-                        {"key": list(metadata), "value": [str(v) for v in metadata.values()]}
-                    ).to_excel(xw, index=False, sheet_name="metadata")
+                    pd.DataFrame({"key": list(metadata), "value": [str(v) for v in metadata.values()]}).to_excel(
+                        xw, index=False, sheet_name="metadata"
+                    )
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import total_ordering
-from typing import Iterator, Union
 
 __all__ = [
     "PeriodError",
@@ -57,7 +57,7 @@ class FinancialYear:
     start_year: int
 
     @classmethod
-    def parse(cls, text: str) -> "FinancialYear":
+    def parse(cls, text: str) -> FinancialYear:
         """Parse ``2012-13`` (``2012/13`` is accepted too)."""
         s = str(text).strip()
         m = _FY_RE.match(s)
@@ -73,7 +73,7 @@ class FinancialYear:
         return cls(start)
 
     @classmethod
-    def containing(cls, date: dt.date) -> "FinancialYear":
+    def containing(cls, date: dt.date) -> FinancialYear:
         """The financial year that contains a calendar date."""
         return cls(date.year if date.month >= 4 else date.year - 1)
 
@@ -85,10 +85,10 @@ class FinancialYear:
             return NotImplemented
         return self.start_year < other.start_year
 
-    def __add__(self, years: int) -> "FinancialYear":
+    def __add__(self, years: int) -> FinancialYear:
         return FinancialYear(self.start_year + years)
 
-    def __sub__(self, years: int) -> "FinancialYear":
+    def __sub__(self, years: int) -> FinancialYear:
         return FinancialYear(self.start_year - years)
 
     @property
@@ -102,16 +102,16 @@ class FinancialYear:
         return dt.date(self.start_year + 1, 3, 31)
 
     @property
-    def financial_year(self) -> "FinancialYear":
+    def financial_year(self) -> FinancialYear:
         return self
 
-    def quarters(self) -> list["Quarter"]:
+    def quarters(self) -> list[Quarter]:
         return [Quarter(self, q) for q in (1, 2, 3, 4)]
 
-    def months(self) -> list["Month"]:
+    def months(self) -> list[Month]:
         return Month.of_year(self.start_year, 4).range(12)
 
-    def contains(self, other: "Period | Month | dt.date") -> bool:
+    def contains(self, other: Period | Month | dt.date) -> bool:
         """Whether a quarter, month, date or year lies within this year."""
         if isinstance(other, dt.date):
             return FinancialYear.containing(other) == self
@@ -138,7 +138,7 @@ class Quarter:
             raise PeriodError(f"quarter {self.number} does not exist; quarters are Q1–Q4")
 
     @classmethod
-    def parse(cls, text: str) -> "Quarter":
+    def parse(cls, text: str) -> Quarter:
         """Parse ``2012-13-Q2``."""
         s = str(text).strip()
         m = _QUARTER_RE.match(s)
@@ -151,7 +151,7 @@ class Quarter:
         return cls(year, number)
 
     @classmethod
-    def containing(cls, date: dt.date) -> "Quarter":
+    def containing(cls, date: dt.date) -> Quarter:
         return Month(date.year, date.month).quarter
 
     def __str__(self) -> str:
@@ -167,23 +167,23 @@ class Quarter:
         return self.year.start_year * 4 + self.number - 1
 
     @classmethod
-    def _from_index(cls, index: int) -> "Quarter":
+    def _from_index(cls, index: int) -> Quarter:
         return cls(FinancialYear(index // 4), index % 4 + 1)
 
-    def __add__(self, quarters: int) -> "Quarter":
+    def __add__(self, quarters: int) -> Quarter:
         return Quarter._from_index(self._index + quarters)
 
-    def __sub__(self, quarters: int) -> "Quarter":
+    def __sub__(self, quarters: int) -> Quarter:
         return Quarter._from_index(self._index - quarters)
 
     @property
     def financial_year(self) -> FinancialYear:
         return self.year
 
-    def months(self) -> list["Month"]:
+    def months(self) -> list[Month]:
         return Month.of_year(self.year.start_year, 4 + 3 * (self.number - 1)).range(3)
 
-    def year_to_date_months(self) -> list["Month"]:
+    def year_to_date_months(self) -> list[Month]:
         """The months from 1 April to the end of this quarter."""
         return self.year.months()[: 3 * self.number]
 
@@ -195,7 +195,7 @@ class Quarter:
     def end(self) -> dt.date:
         return self.months()[-1].end
 
-    def contains(self, other: "Month | dt.date") -> bool:
+    def contains(self, other: Month | dt.date) -> bool:
         if isinstance(other, dt.date):
             other = Month(other.year, other.month)
         return other.quarter == self
@@ -215,7 +215,7 @@ class Month:
         _check_year(self.year, f"{self.year}-{self.month:02d}")
 
     @classmethod
-    def parse(cls, text: str) -> "Month":
+    def parse(cls, text: str) -> Month:
         """Parse ``2012-07``."""
         s = str(text).strip()
         m = _MONTH_RE.match(s)
@@ -228,7 +228,7 @@ class Month:
         return cls(year, month)
 
     @classmethod
-    def of_year(cls, year: int, month: int) -> "Month":
+    def of_year(cls, year: int, month: int) -> Month:
         """Month ``month`` of calendar year ``year``, with months past 12 rolling over."""
         return cls(year + (month - 1) // 12, (month - 1) % 12 + 1)
 
@@ -240,17 +240,17 @@ class Month:
             return NotImplemented
         return (self.year, self.month) < (other.year, other.month)
 
-    def __add__(self, months: int) -> "Month":
+    def __add__(self, months: int) -> Month:
         return Month.of_year(self.year, self.month + months)
 
-    def __sub__(self, months: int) -> "Month":
+    def __sub__(self, months: int) -> Month:
         return Month.of_year(self.year, self.month - months)
 
-    def range(self, count: int) -> list["Month"]:
+    def range(self, count: int) -> list[Month]:
         """This month and the ``count - 1`` after it."""
         return [self + i for i in range(count)]
 
-    def iter_to(self, last: "Month") -> Iterator["Month"]:
+    def iter_to(self, last: Month) -> Iterator[Month]:
         """Every month from this one to ``last`` inclusive."""
         m = self
         while m <= last:
@@ -277,7 +277,7 @@ class Month:
         return (date.year, date.month) == (self.year, self.month)
 
 
-Period = Union[FinancialYear, Quarter]
+Period = FinancialYear | Quarter
 
 
 def parse_period(text: str) -> Period:

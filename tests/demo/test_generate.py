@@ -22,36 +22,25 @@ from nhs_oversight.demo.generate import (
     demo_frames,
     generate_demo,
 )
+from nhs_oversight.inputs.schemas import SCHEMAS
 
-# The columns of DATA.md, in order (the contract the rest of the package reads).
-COLUMNS: dict[str, list[str]] = {
-    "organisations": ["code", "name", "kind", "region"],
-    "infections": ["org_code", "organism", "month", "apportionment", "cases"],
-    "denominators": ["org_code", "financial_year", "bed_days", "population"],
-    "objectives": ["org_code", "organism", "financial_year", "objective_cases", "q1", "q2", "q3", "q4"],
-    "indicators": ["org_code", "quarter", "indicator", "met"],
-    "financials": [
-        "org_code", "period", "operating_income", "operating_expenses", "ebitda", "planned_ebitda",
-        "net_surplus", "exceptional_income", "pdc_dividend", "interest_payable", "interest_receivable",
-        "pfi_unitary_payments", "loan_principal_repaid", "cash", "current_assets", "current_liabilities",
-        "committed_facilities", "total_assets", "borrowings",
-    ],
-    "events": ["event_id", "org_code", "date", "kind", "value", "estimated_cost", "exceptional", "evidence"],
-}
-KEYS: dict[str, list[str]] = {
-    "organisations": ["code"],
-    "infections": ["org_code", "organism", "month", "apportionment"],
-    "denominators": ["org_code", "financial_year"],
-    "objectives": ["org_code", "organism", "financial_year"],
-    "indicators": ["org_code", "quarter", "indicator"],
-    "financials": ["org_code", "period"],
-    "events": ["event_id"],
-}
+# The columns and keys of DATA.md, in order (the contract the rest of the package reads;
+# tests/inputs/test_schemas_doc.py checks the schemas against DATA.md).
+COLUMNS: dict[str, list[str]] = {n: list(s.names) for n, s in SCHEMAS.items() if n != "cases"}
+KEYS: dict[str, list[str]] = {n: list(s.key) for n, s in SCHEMAS.items() if n != "cases"}
 ACUTE = ("foundation_trust", "nhs_trust")
 PROVIDER = ACUTE + ("independent",)
 EVENT_KINDS = {
-    "cqc_major_concern", "cqc_moderate_concern", "significant_breach", "plan_late", "plan_incomplete",
-    "pdc_unpaid", "pbc_breach", "credit_rating", "block_contract_share", "commissioner_count",
+    "cqc_major_concern",
+    "cqc_moderate_concern",
+    "significant_breach",
+    "plan_late",
+    "plan_incomplete",
+    "pdc_unpaid",
+    "pbc_breach",
+    "credit_rating",
+    "block_contract_share",
+    "commissioner_count",
 }
 # Tolerances on national totals (trust- plus non-trust-apportioned) per financial year [fraction].
 CDIFF_TOLERANCE = {2008: 0.05, 2009: 0.05, 2010: 0.05, 2011: 0.03, 2012: 0.04, 2013: 0.05}
@@ -161,8 +150,12 @@ def test_organisation_mix_codes_and_regions(orgs: pd.DataFrame) -> None:
     assert 140 <= kinds["pct"] <= 160
     assert kinds["independent"] == 4
     assert set(kinds.index) == {"foundation_trust", "nhs_trust", "pct", "independent"}
-    pattern = {"foundation_trust": r"R[0-9A-Z]{2}", "nhs_trust": r"R[0-9A-Z]{2}",
-               "pct": r"5[0-9A-Z]{2}", "independent": r"N[0-9A-Z]{2}"}
+    pattern = {
+        "foundation_trust": r"R[0-9A-Z]{2}",
+        "nhs_trust": r"R[0-9A-Z]{2}",
+        "pct": r"5[0-9A-Z]{2}",
+        "independent": r"N[0-9A-Z]{2}",
+    }
     for code, kind in orgs.kind.items():
         assert re.fullmatch(pattern[kind], code), code
     assert set(orgs.region) == set(REGIONS)
@@ -170,11 +163,14 @@ def test_organisation_mix_codes_and_regions(orgs: pd.DataFrame) -> None:
 
 
 def test_names_are_invented_and_match_kind(orgs: pd.DataFrame) -> None:
-    for code, row in orgs.iterrows():
+    for _, row in orgs.iterrows():
         words = set(re.findall(r"[A-Z][a-z']+", row["name"]))
         assert not words & names.REAL_PLACE_BLOCKLIST, row["name"]
-        ending = {"foundation_trust": "NHS Foundation Trust", "nhs_trust": " NHS Trust",
-                  "pct": "Primary Care Trust"}.get(row["kind"])
+        ending = {
+            "foundation_trust": "NHS Foundation Trust",
+            "nhs_trust": " NHS Trust",
+            "pct": "Primary Care Trust",
+        }.get(row["kind"])
         if ending:
             assert row["name"].endswith(ending), row["name"]
     assert names.candidate_places() == names.candidate_places()
@@ -310,8 +306,8 @@ def test_indicators(data: dict[str, pd.DataFrame], orgs: pd.DataFrame) -> None:
     runs = (
         ind.assign(failed=failed.astype(int))
         .sort_values("quarter")
-        .groupby(["org_code", "indicator"]).failed
-        .apply(lambda s: s.rolling(3).sum().max())
+        .groupby(["org_code", "indicator"])
+        .failed.apply(lambda s: s.rolling(3).sum().max())
     )
     assert (runs == 3).sum() >= 3  # some trusts fail a target three quarters running
 

@@ -16,122 +16,212 @@ from nhs_oversight.inputs import InputError, read_data_folder
 from ..conftest import INFECTIONS, ORGANISATIONS, write_folder
 
 runner = CliRunner()
+OBJ_HEADER = "org_code,organism,financial_year,objective_cases,q1,q2,q3,q4\n"
 
 # name: (files to write over the good folder, file named, row, column, words in the message)
 BAD = {
     "unknown organisation code": (
         {"infections": INFECTIONS + "ZZZ,mrsa,2012-04,trust,1\n"},
-        "infections.csv", 9, "org_code", "unknown organisation code 'ZZZ'",
+        "infections.csv",
+        9,
+        "org_code",
+        "unknown organisation code 'ZZZ'",
     ),
     "duplicate key": (
         {"infections": INFECTIONS + "RTH,mrsa,2012-04,trust,3\n"},
-        "infections.csv", 9, "org_code", "duplicate key",
+        "infections.csv",
+        9,
+        "org_code",
+        "duplicate key",
     ),
     "negative count": (
         {"infections": INFECTIONS + "RTH,mrsa,2012-06,trust,-2\n"},
-        "infections.csv", 9, "cases", "negative",
+        "infections.csv",
+        9,
+        "cases",
+        "negative",
     ),
     "fractional count": (
         {"infections": INFECTIONS + "RTH,mrsa,2012-06,trust,2.5\n"},
-        "infections.csv", 9, "cases", "not a whole number",
+        "infections.csv",
+        9,
+        "cases",
+        "not a whole number",
     ),
     "text in a number column": (
         {"infections": INFECTIONS + "RTH,mrsa,2012-06,trust,three\n"},
-        "infections.csv", 9, "cases", "'three' is not a number",
+        "infections.csv",
+        9,
+        "cases",
+        "'three' is not a number",
     ),
     "impossible month": (
         {"infections": INFECTIONS + "RTH,mrsa,2012-13,trust,1\n"},
-        "infections.csv", 9, "month", "month 13 does not exist",
+        "infections.csv",
+        9,
+        "month",
+        "month 13 does not exist",
     ),
     "unknown organism": (
         {"infections": INFECTIONS + "RTH,mssa,2012-06,trust,1\n"},
-        "infections.csv", 9, "organism", "unknown organism 'mssa'",
+        "infections.csv",
+        9,
+        "organism",
+        "unknown organism 'mssa'",
     ),
     "unknown apportionment": (
         {"infections": INFECTIONS + "RTH,mrsa,2012-06,hospital,1\n"},
-        "infections.csv", 9, "apportionment", "unknown apportionment",
+        "infections.csv",
+        9,
+        "apportionment",
+        "unknown apportionment",
     ),
     "population counts for a trust": (
         {"infections": INFECTIONS + "RTH,mrsa,2012-06,population,1\n"},
-        "infections.csv", 9, "apportionment", "do not apply to RTH",
+        "infections.csv",
+        9,
+        "apportionment",
+        "do not apply to RTH",
     ),
     "unknown organisation kind": (
         {"organisations": ORGANISATIONS + "RYY,Mystery,hospice,\n"},
-        "organisations.csv", 5, "kind", "unknown kind 'hospice'",
+        "organisations.csv",
+        5,
+        "kind",
+        "unknown kind 'hospice'",
     ),
     "empty organisation name": (
         {"organisations": ORGANISATIONS + "RYY,,nhs_trust,\n"},
-        "organisations.csv", 5, "name", "is empty",
+        "organisations.csv",
+        5,
+        "name",
+        "is empty",
     ),
     "missing required column": (
         {"infections": "org_code,organism,month,cases\nRTH,mrsa,2012-04,1\n"},
-        "infections.csv", 1, "apportionment", "required column 'apportionment' is missing",
+        "infections.csv",
+        1,
+        "apportionment",
+        "required column 'apportionment' is missing",
     ),
     "impossible financial year": (
         {"denominators": "org_code,financial_year,bed_days,population\nRTH,2012-14,1000,\n"},
-        "denominators.csv", 2, "financial_year", "2012 must be followed by 13",
+        "denominators.csv",
+        2,
+        "financial_year",
+        "2012 must be followed by 13",
     ),
     "negative bed-days": (
         {"denominators": "org_code,financial_year,bed_days,population\nRTH,2012-13,-5,\n"},
-        "denominators.csv", 2, "bed_days", "negative",
+        "denominators.csv",
+        2,
+        "bed_days",
+        "negative",
     ),
     "impossible quarter": (
         {"indicators": "org_code,quarter,indicator,met\nRTH,2012-13-Q5,ae_4hr,true\n"},
-        "indicators.csv", 2, "quarter", "Q5 does not exist",
+        "indicators.csv",
+        2,
+        "quarter",
+        "Q5 does not exist",
     ),
     "unknown indicator": (
         {"indicators": "org_code,quarter,indicator,met\nRTH,2012-13-Q1,waiting_list,true\n"},
-        "indicators.csv", 2, "indicator", "unknown indicator",
+        "indicators.csv",
+        2,
+        "indicator",
+        "unknown indicator",
     ),
     "not a boolean": (
         {"indicators": "org_code,quarter,indicator,met\nRTH,2012-13-Q1,ae_4hr,maybe\n"},
-        "indicators.csv", 2, "met", "not true or false",
+        "indicators.csv",
+        2,
+        "met",
+        "not true or false",
     ),
     "unknown event kind": (
         {"events": "event_id,org_code,date,kind\nE1,RTH,2012-05-01,earthquake\n"},
-        "events.csv", 2, "kind", "unknown kind 'earthquake'",
+        "events.csv",
+        2,
+        "kind",
+        "unknown kind 'earthquake'",
     ),
     "impossible date": (
         {"events": "event_id,org_code,date,kind\nE1,RTH,2012-02-30,plan_late\n"},
-        "events.csv", 2, "date", "not a real date",
+        "events.csv",
+        2,
+        "date",
+        "not a real date",
     ),
     "trajectory falls": (
-        {"objectives": "org_code,organism,financial_year,objective_cases,q1,q2,q3,q4\nRTH,cdiff,2012-13,77,20,36,30,77\n"},
-        "objectives.csv", 2, "q3", "cannot be below q2",
+        {"objectives": OBJ_HEADER + "RTH,cdiff,2012-13,77,20,36,30,77\n"},
+        "objectives.csv",
+        2,
+        "q3",
+        "cannot be below q2",
     ),
     "trajectory does not end at the objective": (
-        {"objectives": "org_code,organism,financial_year,objective_cases,q1,q2,q3,q4\nRTH,cdiff,2012-13,77,20,36,50,70\n"},
-        "objectives.csv", 2, "q4", "must equal objective_cases",
+        {"objectives": OBJ_HEADER + "RTH,cdiff,2012-13,77,20,36,50,70\n"},
+        "objectives.csv",
+        2,
+        "q4",
+        "must equal objective_cases",
     ),
     "partial trajectory": (
-        {"objectives": "org_code,organism,financial_year,objective_cases,q1,q2,q3,q4\nRTH,cdiff,2012-13,77,20,36,,\n"},
-        "objectives.csv", 2, "q3", "needs all of q1, q2, q3, q4",
+        {"objectives": OBJ_HEADER + "RTH,cdiff,2012-13,77,20,36,,\n"},
+        "objectives.csv",
+        2,
+        "q3",
+        "needs all of q1, q2, q3, q4",
     ),
     "admission after specimen": (
-        {"cases": "case_id,organism,specimen_date,admission_date,reporting_org,responsible_org\n"
-                  "c1,mrsa,2012-07-01,2012-07-05,RTH,5QJ\n"},
-        "cases.csv", 2, "admission_date", "after the specimen date",
+        {
+            "cases": "case_id,organism,specimen_date,admission_date,reporting_org,responsible_org\n"
+            "c1,mrsa,2012-07-01,2012-07-05,RTH,5QJ\n"
+        },
+        "cases.csv",
+        2,
+        "admission_date",
+        "after the specimen date",
     ),
     "case reported by a PCT": (
-        {"cases": "case_id,organism,specimen_date,admission_date,reporting_org,responsible_org\n"
-                  "c1,mrsa,2012-07-05,2012-07-01,5QJ,5QJ\n"},
-        "cases.csv", 2, "reporting_org", "must be a trust",
+        {
+            "cases": "case_id,organism,specimen_date,admission_date,reporting_org,responsible_org\n"
+            "c1,mrsa,2012-07-05,2012-07-01,5QJ,5QJ\n"
+        },
+        "cases.csv",
+        2,
+        "reporting_org",
+        "must be a trust",
     ),
     "case count disagrees with infections": (
-        {"cases": "case_id,organism,specimen_date,admission_date,reporting_org,responsible_org\n"
-                  "c1,mrsa,2012-04-09,2012-04-01,RTH,5QJ\n"},
-        "infections.csv", 2, "cases", "cases.csv gives 1",
+        {
+            "cases": "case_id,organism,specimen_date,admission_date,reporting_org,responsible_org\n"
+            "c1,mrsa,2012-04-09,2012-04-01,RTH,5QJ\n"
+        },
+        "infections.csv",
+        2,
+        "cases",
+        "cases.csv gives 1",
     ),
     "wrong number of fields": (
         {"infections": INFECTIONS + "RTH,mrsa,2012-06,trust,1,extra\n"},
-        "infections.csv", 9, None, "expected 5 fields",
+        "infections.csv",
+        9,
+        None,
+        "expected 5 fields",
     ),
     "financials text in money column": (
-        {"financials": "org_code,period,operating_income,operating_expenses,ebitda,planned_ebitda,net_surplus,"
-                       "pdc_dividend,interest_payable,interest_receivable,pfi_unitary_payments,loan_principal_repaid,"
-                       "cash,current_assets,current_liabilities,committed_facilities,total_assets,borrowings\n"
-                       "RTH,2012-13,£100m,90,10,12,1,2,1,0,0,0,5,20,15,0,200,10\n"},
-        "financials.csv", 2, "operating_income", "not a number",
+        {
+            "financials": "org_code,period,operating_income,operating_expenses,ebitda,planned_ebitda,net_surplus,"
+            "pdc_dividend,interest_payable,interest_receivable,pfi_unitary_payments,loan_principal_repaid,"
+            "cash,current_assets,current_liabilities,committed_facilities,total_assets,borrowings\n"
+            "RTH,2012-13,£100m,90,10,12,1,2,1,0,0,0,5,20,15,0,200,10\n"
+        },
+        "financials.csv",
+        2,
+        "operating_income",
+        "not a number",
     ),
 }
 

@@ -22,5 +22,9 @@ def test_schemas_follow_the_data_contract() -> None:
     assert SCHEMAS["financials"].key == ("org_code", "period")
     assert SCHEMAS["cases"].key == ("case_id",) and SCHEMAS["events"].key == ("event_id",)
     assert SCHEMAS["organisations"].column("kind").choices == (
-        "foundation_trust", "nhs_trust", "pct", "ccg", "independent"
+        "foundation_trust",
+        "nhs_trust",
+        "pct",
+        "ccg",
+        "independent",
     )

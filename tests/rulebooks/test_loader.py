@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -33,8 +32,14 @@ def _write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def _book(rid: str, regime: str = "test", frm: str | None = "2012-04-01", to: str | None = None,
-          extends: str | None = None, values: str = "  de_minimis:" + VALUE) -> str:
+def _book(
+    rid: str,
+    regime: str = "test",
+    frm: str | None = "2012-04-01",
+    to: str | None = None,
+    extends: str | None = None,
+    values: str = "  de_minimis:" + VALUE,
+) -> str:
     lines = [f"id: {rid}"]
     if extends:
         lines.append(f"extends: {extends}")
@@ -48,7 +53,12 @@ def _book(rid: str, regime: str = "test", frm: str | None = "2012-04-01", to: st
 
 def test_shipped_library_loads_and_every_value_has_source_and_status(library) -> None:
     ids = library.ids()
-    for rid in ("hcai-counting-2008", "mrsa-objective-2009-10", "mrsa-objective-2010-11", "mrsa-zero-tolerance-2013-14"):
+    for rid in (
+        "hcai-counting-2008",
+        "mrsa-objective-2009-10",
+        "mrsa-objective-2010-11",
+        "mrsa-zero-tolerance-2013-14",
+    ):
         assert rid in ids
     for rb in library.all():
         for v in rb.values.values():
@@ -102,8 +112,15 @@ def test_bad_status_and_unresolved_source_key_are_refused(tmp_path: Path) -> Non
     path = _write(tmp_path, "x", _book("x", values="  de_minimis:" + VALUE.replace("status: seed", "status: guessed")))
     with pytest.raises(RulebookError, match="status"):
         read_rulebook_file(path)
-    path = _write(tmp_path, "y", _book("y", values="  de_minimis:" + VALUE.replace(
-        "source: {title: A source, address: https://example.org/a}", "source: nowhere")))
+    path = _write(
+        tmp_path,
+        "y",
+        _book(
+            "y",
+            values="  de_minimis:"
+            + VALUE.replace("source: {title: A source, address: https://example.org/a}", "source: nowhere"),
+        ),
+    )
     with pytest.raises(RulebookError, match="'nowhere' is not a key of `sources`"):
         read_rulebook_file(path)
 
@@ -149,8 +166,16 @@ def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
 
 
 def test_user_file_by_path_can_extend_a_shipped_rulebook(tmp_path: Path, library) -> None:
-    path = _write(tmp_path, "mine", _book("my-mrsa", extends="mrsa-objective-2010-11", frm=None,
-                                          values="  worse_than_median_reduction:" + VALUE.replace("12", "0.25")))
+    path = _write(
+        tmp_path,
+        "mine",
+        _book(
+            "my-mrsa",
+            extends="mrsa-objective-2010-11",
+            frm=None,
+            values="  worse_than_median_reduction:" + VALUE.replace("12", "0.25"),
+        ),
+    )
     rb = library.get(str(path))
     assert rb.value("worse_than_median_reduction") == 0.25
     assert rb.value("best_quartile_percentile") == 25
@@ -182,3 +207,9 @@ def test_env_var_adds_user_rulebooks(tmp_path: Path, monkeypatch) -> None:
     _write(tmp_path, "x", _book("extra-book", frm=None))
     monkeypatch.setenv("OVERSIGHT_RULEBOOKS", str(tmp_path))
     assert "extra-book" in load_library().ids()
+
+
+def test_years_in_force_are_financial_years(library) -> None:
+    assert library.get("mrsa-objective-2010-11").in_force.years == "2010-11 to 2012-13"
+    assert library.get("mrsa-objective-2009-10").in_force.years == "2009-10"
+    assert library.get("mrsa-zero-tolerance-2013-14").in_force.years == "from 2013-14"

@@ -154,8 +154,14 @@ def test_annual_rate_trace_agrees_with_the_table(counting) -> None:
         kind = ORGS.set_index("code").at[row["org_code"], "kind"]
         trace = Trace.start(row["org_code"], "2012-13", "counts", counting)
         one = annual_rate(
-            row["org_code"], kind, row["organism"], FinancialYear(2012),
-            INF[INF["org_code"] == row["org_code"]], DEN[DEN["org_code"] == row["org_code"]], counting, trace,
+            row["org_code"],
+            kind,
+            row["organism"],
+            FinancialYear(2012),
+            INF[INF["org_code"] == row["org_code"]],
+            DEN[DEN["org_code"] == row["org_code"]],
+            counting,
+            trace,
         )
         assert one.cases == row["cases"]
         assert (one.rate is None and np.isnan(row["rate"])) or one.rate == pytest.approx(row["rate"])

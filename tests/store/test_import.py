@@ -14,7 +14,7 @@ from nhs_oversight.store.engine import StoreError
 
 from ..conftest import INFECTIONS, write_folder
 
-FIXED = lambda: dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)  # noqa: E731
+FIXED = lambda: dt.datetime(2026, 1, 1, tzinfo=dt.UTC)  # noqa: E731
 
 
 def _all_rows(engine) -> dict[str, list]:
@@ -64,7 +64,9 @@ def test_reimport_merges_by_key(tmp_path: Path, good_folder: Path, library) -> N
 def test_replace_leaves_exactly_the_folder(tmp_path: Path, good_folder: Path, library) -> None:
     engine = open_store(tmp_path / "db.sqlite")
     load_dataset(engine, read_data_folder(good_folder, library))
-    small = write_folder(tmp_path / "small", infections="org_code,organism,month,apportionment,cases\nRTH,mrsa,2012-04,trust,2\n")
+    small = write_folder(
+        tmp_path / "small", infections="org_code,organism,month,apportionment,cases\nRTH,mrsa,2012-04,trust,2\n"
+    )
     load_dataset(engine, read_data_folder(small, library), replace=True)
     assert len(read_table(engine, "infections")) == 1
 
@@ -74,7 +76,9 @@ def test_a_failure_midway_rolls_everything_back(tmp_path: Path, good_folder: Pat
     load_dataset(engine, read_data_folder(good_folder, library), clock=FIXED)
     before = _all_rows(engine)
     log_before = len(import_log(engine))
-    changed = write_folder(tmp_path / "changed", infections=INFECTIONS.replace("RTH,mrsa,2012-04,trust,2", "RTH,mrsa,2012-04,trust,8"))
+    changed = write_folder(
+        tmp_path / "changed", infections=INFECTIONS.replace("RTH,mrsa,2012-04,trust,2", "RTH,mrsa,2012-04,trust,8")
+    )
     real = load_module._write_table
     calls = []
 

@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from nhs_oversight.demo import names as _names
+from nhs_oversight.inputs.schemas import SCHEMAS
 
 DEFAULT_SEED: int = 20121
 FIRST_YEAR: int = 2008  # financial year 2008-09
@@ -99,8 +100,13 @@ CDIFF_OBJECTIVE_YEAR: Final[int] = 2012
 CDIFF_REDUCTION_PERCENT: Final[int] = 18
 
 INDICATORS: Final[tuple[str, ...]] = (
-    "ae_4hr", "rtt_admitted", "rtt_non_admitted", "rtt_incomplete",
-    "cancer_62d", "cancer_31d", "cancer_2ww",
+    "ae_4hr",
+    "rtt_admitted",
+    "rtt_non_admitted",
+    "rtt_incomplete",
+    "cancer_62d",
+    "cancer_31d",
+    "cancer_2ww",
 )
 #: Chance that a trust of average propensity fails the indicator in a quarter [probability].
 _INDICATOR_FAILURE: Final[tuple[float, ...]] = (0.045, 0.035, 0.015, 0.02, 0.035, 0.012, 0.02)
@@ -109,12 +115,8 @@ INDICATOR_FIRST_YEAR: Final[int] = 2010
 FINANCE_FIRST_YEAR: Final[int] = 2010
 FINANCE_QUARTERLY_YEARS: Final[tuple[int, ...]] = (2012, 2013)
 
-FINANCIAL_COLUMNS: Final[tuple[str, ...]] = (
-    "operating_income", "operating_expenses", "ebitda", "planned_ebitda", "net_surplus",
-    "exceptional_income", "pdc_dividend", "interest_payable", "interest_receivable",
-    "pfi_unitary_payments", "loan_principal_repaid", "cash", "current_assets",
-    "current_liabilities", "committed_facilities", "total_assets", "borrowings",
-)
+#: The money columns of ``financials.csv``, in the order of the data contract.
+FINANCIAL_COLUMNS: Final[tuple[str, ...]] = SCHEMAS["financials"].names[2:]
 
 
 @dataclass(frozen=True)
@@ -224,9 +226,7 @@ class _Organisations:
 
     def frame(self) -> pd.DataFrame:
         """``organisations.csv`` sorted by code."""
-        df = pd.DataFrame(
-            {"code": self.code, "name": self.name, "kind": self.kind, "region": self.region}
-        )
+        df = pd.DataFrame({"code": self.code, "name": self.name, "kind": self.kind, "region": self.region})
         return df.sort_values("code").reset_index(drop=True)
 
 
@@ -239,8 +239,8 @@ def _draw_codes(rng: np.random.Generator, first: str, n: int) -> np.ndarray:
     """
     alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     second = alnum if first.isalpha() else "ABCDFGHJKLMNPQRSTUVWXY"
-    candidates = [first + a + b for a in second for b in alnum]
-    candidates = np.array([c for c in candidates if c.upper() not in {"NAN", "NAT"}], dtype=object)
+    every = [first + a + b for a in second for b in alnum]
+    candidates = np.array([c for c in every if c.upper() not in {"NAN", "NAT"}], dtype=object)
     return rng.choice(candidates, size=n, replace=False)
 
 
@@ -261,7 +261,8 @@ def _build_organisations(rng: np.random.Generator) -> _Organisations:
 
     trust_place = [places.pop() for _ in range(_N_ACUTE)]
     trust_template = rng.choice(
-        len(_names.GENERAL_TRUST_TEMPLATES), size=_N_ACUTE,
+        len(_names.GENERAL_TRUST_TEMPLATES),
+        size=_N_ACUTE,
         p=np.array([6, 4, 2, 2, 2, 2, 2], dtype=float) / 20,
     )
     trust_name = []
@@ -604,8 +605,11 @@ def _annual_finance(
     planned = core * np.maximum(expected_margin + optimism, 0.01)
 
     one_off = rng.random((n, n_years)) < np.where(struggling, 0.35, 0.04)
-    exceptional = np.where(one_off, core * np.where(struggling, rng.uniform(0.01, 0.04, (n, n_years)),
-                                                    rng.uniform(0.004, 0.012, (n, n_years))), 0.0)
+    exceptional = np.where(
+        one_off,
+        core * np.where(struggling, rng.uniform(0.01, 0.04, (n, n_years)), rng.uniform(0.004, 0.012, (n, n_years))),
+        0.0,
+    )
     income = core + exceptional
     ebitda = margin * core + exceptional
     expenses = income - ebitda
@@ -622,14 +626,20 @@ def _annual_finance(
     interest_payable = pfi_liability * rng.uniform(0.055, 0.08, (n, 1)) + loan * rng.uniform(0.03, 0.045, (n, 1))
     principal = np.broadcast_to(loan0 / 15 + pfi_liability0 / 30, (n, n_years))
 
-    cash_days = np.where(struggling, rng.lognormal(np.log(10), 0.4, (n, 1)) * 0.85**years,
-                         rng.lognormal(np.log(40), 0.4, (n, 1)) * rng.lognormal(0, 0.15, (n, n_years)))
+    cash_days = np.where(
+        struggling,
+        rng.lognormal(np.log(10), 0.4, (n, 1)) * 0.85**years,
+        rng.lognormal(np.log(40), 0.4, (n, 1)) * rng.lognormal(0, 0.15, (n, n_years)),
+    )
     cash = expenses * np.clip(cash_days, 2, 120) / 360
     current_assets = cash + income * (rng.uniform(0.04, 0.08, (n, 1)) + 0.011)
     liabilities_share = np.where(struggling, rng.uniform(0.14, 0.21, (n, 1)), rng.uniform(0.085, 0.13, (n, 1)))
     current_liabilities = income * liabilities_share
-    facility_days = np.where(foundation & (rng.random(n) < 0.9), rng.uniform(20, 40, n),
-                             np.where(independent & (rng.random(n) < 0.5), rng.uniform(10, 30, n), 0.0))
+    facility_days = np.where(
+        foundation & (rng.random(n) < 0.9),
+        rng.uniform(20, 40, n),
+        np.where(independent & (rng.random(n) < 0.5), rng.uniform(10, 30, n), 0.0),
+    )
     committed = np.broadcast_to(expenses[:, :1] * facility_days[:, None] / 360, (n, n_years))
     total_assets = core * rng.uniform(0.55, 1.0, (n, 1)) + 0.9 * pfi_liability
     # PDC dividend: 3.5% of net relevant assets (cash excluded)
@@ -659,11 +669,19 @@ def _annual_finance(
 
 
 _FLOWS: Final[tuple[str, ...]] = (
-    "pdc_dividend", "interest_payable", "interest_receivable", "pfi_unitary_payments",
-    "loan_principal_repaid", "depreciation",
+    "pdc_dividend",
+    "interest_payable",
+    "interest_receivable",
+    "pfi_unitary_payments",
+    "loan_principal_repaid",
+    "depreciation",
 )
 _STOCKS: Final[tuple[str, ...]] = (
-    "cash", "current_assets", "current_liabilities", "total_assets", "borrowings",
+    "cash",
+    "current_assets",
+    "current_liabilities",
+    "total_assets",
+    "borrowings",
 )
 
 
@@ -683,9 +701,7 @@ def _rounded_period(figures: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
-def _quarter_to_date(
-    annual: dict[str, np.ndarray], y: int, q: int, rng: np.random.Generator
-) -> dict[str, np.ndarray]:
+def _quarter_to_date(annual: dict[str, np.ndarray], y: int, q: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Year-to-date figures at the end of quarter ``q`` of finance year index ``y``.
 
     Flows are phased evenly with a little noise (quarter 4 equals the year), exceptional
@@ -776,56 +792,121 @@ def _events_frame(orgs: _Organisations, profile: _FinanceProfile, rng: np.random
     start, end = _dt.date(2010, 4, 1), _dt.date(2014, 3, 31)
     rows: list[dict[str, object]] = []
 
-    def add(org: int, date: str, kind_: str, value: object = None, cost: int | None = None,
-            exceptional: str | None = None, evidence: str = "") -> None:
-        rows.append({"org_code": orgs.code[org], "date": date, "kind": kind_, "value": value,
-                     "estimated_cost": cost, "exceptional": exceptional, "evidence": evidence})
+    def add(
+        org: int,
+        date: str,
+        kind_: str,
+        value: object = None,
+        cost: int | None = None,
+        exceptional: str | None = None,
+        evidence: str = "",
+    ) -> None:
+        rows.append(
+            {
+                "org_code": orgs.code[org],
+                "date": date,
+                "kind": kind_,
+                "value": value,
+                "estimated_cost": cost,
+                "exceptional": exceptional,
+                "evidence": evidence,
+            }
+        )
 
     for k, org in enumerate(pick(trusts, 4, True)):
         drastic = k == 0
         evidence = _CQC_MAJOR[k % len(_CQC_MAJOR)]
         if drastic:
             evidence += "; board forecasts cash exhausted within two quarters without support"
-        add(org, _random_date(rng, start, end), "cqc_major_concern", cost=int(rng.integers(800, 6_000)),
-            exceptional="true" if drastic else "false", evidence=evidence)
+        add(
+            org,
+            _random_date(rng, start, end),
+            "cqc_major_concern",
+            cost=int(rng.integers(800, 6_000)),
+            exceptional="true" if drastic else "false",
+            evidence=evidence,
+        )
     for org in pick(trusts, 8, False):
-        add(org, _random_date(rng, start, end), "cqc_moderate_concern", cost=int(rng.integers(100, 1_200)),
-            exceptional="false", evidence=str(rng.choice(np.array(_CQC_MODERATE, dtype=object))))
+        add(
+            org,
+            _random_date(rng, start, end),
+            "cqc_moderate_concern",
+            cost=int(rng.integers(100, 1_200)),
+            exceptional="false",
+            evidence=str(rng.choice(np.array(_CQC_MODERATE, dtype=object))),
+        )
     for org in pick(foundation, 3, True):
-        add(org, _random_date(rng, start, end), "significant_breach",
-            evidence="Monitor found the trust in significant breach of its terms of authorisation")
+        add(
+            org,
+            _random_date(rng, start, end),
+            "significant_breach",
+            evidence="Monitor found the trust in significant breach of its terms of authorisation",
+        )
     for org in pick(foundation, 4, False):
         year = int(rng.integers(2010, 2014))
         late = int(rng.integers(1, 22))
-        add(org, (_dt.date(year, 5, 31) + _dt.timedelta(days=late)).isoformat(), "plan_late", value=late,
-            evidence=f"Annual plan submitted {late} days after the deadline of 31 May {year}")
+        add(
+            org,
+            (_dt.date(year, 5, 31) + _dt.timedelta(days=late)).isoformat(),
+            "plan_late",
+            value=late,
+            evidence=f"Annual plan submitted {late} days after the deadline of 31 May {year}",
+        )
     for org in pick(foundation, 3, False):
         year = int(rng.integers(2010, 2014))
-        add(org, f"{year}-06-{int(rng.integers(5, 29)):02d}", "plan_incomplete",
-            evidence="Annual plan returned as incomplete: financial templates missing the cash-flow forecast")
+        add(
+            org,
+            f"{year}-06-{int(rng.integers(5, 29)):02d}",
+            "plan_incomplete",
+            evidence="Annual plan returned as incomplete: financial templates missing the cash-flow forecast",
+        )
     for org in pick(trusts, 2, True):
         year = int(rng.integers(2010, 2014))
-        add(org, f"{year}-09-30", "pdc_unpaid", value=int(rng.integers(200, 2_500)),
-            evidence="Half-year PDC dividend instalment not paid in full (value: unpaid £ thousands)")
+        add(
+            org,
+            f"{year}-09-30",
+            "pdc_unpaid",
+            value=int(rng.integers(200, 2_500)),
+            evidence="Half-year PDC dividend instalment not paid in full (value: unpaid £ thousands)",
+        )
     for org in pick(foundation, 2, True):
-        add(org, _random_date(rng, start, end), "pbc_breach",
-            evidence="Unplanned breach of the prudential borrowing code: minimum dividend cover ratio")
+        add(
+            org,
+            _random_date(rng, start, end),
+            "pbc_breach",
+            evidence="Unplanned breach of the prudential borrowing code: minimum dividend cover ratio",
+        )
     ratings = ("BBB", "BBB-", "BB+", "BB", "B+")
     for org in independents:
         notch = int(rng.integers(9, 14))
-        add(org, _random_date(rng, _dt.date(2013, 4, 1), end), "credit_rating", value=notch,
-            evidence=f"External credit rating {ratings[notch - 9]} (value: notch on a scale 1 = AAA to 21 = D)")
+        add(
+            int(org),
+            _random_date(rng, _dt.date(2013, 4, 1), end),
+            "credit_rating",
+            value=notch,
+            evidence=f"External credit rating {ratings[notch - 9]} (value: notch on a scale 1 = AAA to 21 = D)",
+        )
     share_orgs = np.concatenate([independents, pick(trusts, 2, False)])
     for org in share_orgs:
         high = org >= _N_ACUTE
         share = round(float(rng.uniform(0.55, 0.95) if high else rng.uniform(0.2, 0.6)), 2)
-        add(org, _random_date(rng, _dt.date(2013, 4, 1), end), "block_contract_share", value=share,
-            evidence="Share of NHS income under block contracts in 2013-14 contracts")
+        add(
+            org,
+            _random_date(rng, _dt.date(2013, 4, 1), end),
+            "block_contract_share",
+            value=share,
+            evidence="Share of NHS income under block contracts in 2013-14 contracts",
+        )
     count_orgs = np.concatenate([independents, pick(trusts, 2, False)])
     for org in count_orgs:
         count = int(rng.integers(1, 4) if org >= _N_ACUTE else rng.integers(6, 26))
-        add(org, _random_date(rng, _dt.date(2013, 4, 1), end), "commissioner_count", value=count,
-            evidence="Commissioners each providing at least 5% of NHS income")
+        add(
+            org,
+            _random_date(rng, _dt.date(2013, 4, 1), end),
+            "commissioner_count",
+            value=count,
+            evidence="Commissioners each providing at least 5% of NHS income",
+        )
 
     rows.sort(key=lambda r: (r["date"], r["org_code"], r["kind"]))
     df = pd.DataFrame(
@@ -844,7 +925,13 @@ def _events_frame(orgs: _Organisations, profile: _FinanceProfile, rng: np.random
 
 # --------------------------------------------------------------------------- public
 FILE_STEMS: Final[tuple[str, ...]] = (
-    "organisations", "infections", "denominators", "objectives", "indicators", "financials", "events",
+    "organisations",
+    "infections",
+    "denominators",
+    "objectives",
+    "indicators",
+    "financials",
+    "events",
 )
 
 
@@ -877,8 +964,7 @@ def demo_frames(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     population = _populations(streams[1])
     risk = _provider_risk(orgs, streams[2])
     counts = {
-        organism: _draw_infections(organism, risk[organism], bed_days, population, streams[3])
-        for organism in ORGANISMS
+        organism: _draw_infections(organism, risk[organism], bed_days, population, streams[3]) for organism in ORGANISMS
     }
     financials, profile = _financials_frame(orgs, bed_days, streams[5])
     return {

@@ -76,7 +76,7 @@ def run_demo(
         context = ReportContext(
             source=str(data_dir),
             database=url,
-            generated_at=dt.datetime.now(dt.timezone.utc),
+            generated_at=dt.datetime.now(dt.UTC),
             demo=True,
             seed=seed,
         )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 __all__ = ["Problem", "Problems", "InputError", "MAX_PROBLEMS"]
 
@@ -54,9 +54,7 @@ class Problems:
         if len(self.items) < self.cap:
             self.items.append(Problem(file, message, row, column))
 
-    def add_rows(
-        self, file: str, rows: Iterable[int], column: str | None, messages: Iterable[str]
-    ) -> None:
+    def add_rows(self, file: str, rows: Iterable[int], column: str | None, messages: Iterable[str]) -> None:
         """Add one problem per (row, message) pair."""
         for row, message in zip(rows, messages):
             self.add(file, message, int(row), column)

@@ -9,9 +9,9 @@ returned unless the folder is clean.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -219,14 +219,16 @@ def _check_trajectories(obj: pd.DataFrame, file: str, problems: Problems) -> Non
             if values[i] < values[i - 1]:
                 problems.add(
                     file,
-                    f"the trajectory is cumulative, so {qs[i]} ({values[i]}) cannot be below {qs[i - 1]} ({values[i - 1]})",
+                    f"the trajectory is cumulative, so {qs[i]} ({values[i]}) "
+                    f"cannot be below {qs[i - 1]} ({values[i - 1]})",
                     int(row),
                     qs[i],
                 )
         if values[3] != int(r["objective_cases"]):
             problems.add(
                 file,
-                f"q4 ({values[3]}) must equal objective_cases ({int(r['objective_cases'])}): the trajectory ends at the annual objective",
+                f"q4 ({values[3]}) must equal objective_cases ({int(r['objective_cases'])}): "
+                "the trajectory ends at the annual objective",
                 int(row),
                 "q4",
             )

@@ -82,7 +82,9 @@ def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
-            Problem(path.name, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8 CSV")
+            Problem(
+                path.name, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8 CSV"
+            )
         ) from None
     if not text.strip():
         raise InputError(Problem(path.name, "the file is empty; a header row and data rows were expected"))
@@ -116,7 +118,9 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     try:
         return pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many kinds for a corrupt file
-        raise InputError(Problem(path.name, f"cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc})")) from None
+        raise InputError(
+            Problem(path.name, f"cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc})")
+        ) from None
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:

@@ -296,9 +296,10 @@ def schemas_markdown() -> str:
     for s in SCHEMAS.values():
         lines.append(f"## `{s.name}`" + (" (required)" if s.required_file else " (optional)"))
         lines.append("")
-        lines.append(f"Key: {', '.join(s.key)}. " + (
-            f"Organisation codes in {', '.join(s.org_columns)} must be organisations." if s.org_columns else ""
-        ))
+        lines.append(
+            f"Key: {', '.join(s.key)}. "
+            + (f"Organisation codes in {', '.join(s.org_columns)} must be organisations." if s.org_columns else "")
+        )
         lines.append("")
         lines.append("| column | required | empty allowed | expected |")
         lines.append("|---|---|---|---|")

@@ -8,7 +8,7 @@ cross-file checks can name rows too.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -45,9 +45,7 @@ def _parse_each(
             bad[text] = str(exc)
     if bad:
         failing = cells[cells.isin(bad)]
-        problems.add_rows(
-            file, failing.index, col.name, (f"{bad[t]} (expected {col.expected()})" for t in failing)
-        )
+        problems.add_rows(file, failing.index, col.name, (f"{bad[t]} (expected {col.expected()})" for t in failing))
     return cells.map(out)
 
 
@@ -157,7 +155,10 @@ def validate_table(raw: RawTable, schema: TableSchema, problems: Problems) -> pd
         empty = cells.eq("")
         if not col.nullable and empty.any():
             problems.add_rows(
-                file, cells[empty].index, col.name, (f"is empty; expected {col.expected()}" for _ in range(int(empty.sum())))
+                file,
+                cells[empty].index,
+                col.name,
+                (f"is empty; expected {col.expected()}" for _ in range(int(empty.sum()))),
             )
         typed = _check_column(cells[~empty], col, problems, file)
         full = _typed_empty(col, frame.index)

@@ -103,7 +103,8 @@ def build_report(engine: Engine, library: RulebookLibrary, context: ReportContex
         trusts = f[f["apportionment"] == "trust"]
         summary.append(
             (
-                f"{_ORGANISM_NAMES[organism]}: trusts with fewer than {small_cases} trust-apportioned cases in {latest}",
+                f"{_ORGANISM_NAMES[organism]}: trusts with fewer than {small_cases} "
+                f"trust-apportioned cases in {latest}",
                 f"{int((trusts['cases'] < small_cases).sum())} of {len(trusts)}",
             )
         )

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -152,9 +153,7 @@ class RulebookLibrary:
         regime = rb.regime or (parent.regime if parent else None)
         title = rb.title or (parent.title if parent else None)
         if parent is not None and rb.regime is not None and rb.regime != parent.regime:
-            raise RulebookError(
-                f"{path}: regime {rb.regime!r} differs from {parent.regime!r} of {parent.id!r}"
-            )
+            raise RulebookError(f"{path}: regime {rb.regime!r} differs from {parent.regime!r} of {parent.id!r}")
         assert regime is not None and title is not None  # checked by RulebookFile
         return Rulebook(
             id=rb.id,
@@ -221,9 +220,7 @@ def apply_what_if(rulebook: Rulebook, settings: dict[str, Any]) -> Rulebook:
             raise RulebookError(f"--set {name}: rulebook {rulebook.id!r} has no such value; it has: {known}")
         old = values[name]
         if not _same_kind(old.value, new):
-            raise RulebookError(
-                f"--set {name}={new!r}: expected a value like {old.value!r} ({old.unit})"
-            )
+            raise RulebookError(f"--set {name}={new!r}: expected a value like {old.value!r} ({old.unit})")
         values[name] = old.model_copy(
             update={
                 "value": new,

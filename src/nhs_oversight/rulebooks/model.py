@@ -33,6 +33,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..periods import FinancialYear
+
 Status = Literal["seed", "confirmed", "assumed"]
 #: The status of a value replaced by ``--set`` for a what-if run.
 WHAT_IF = "what-if"
@@ -75,7 +77,7 @@ class InForce(BaseModel):
     to: dt.date | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> "InForce":
+    def _ordered(self) -> InForce:
         if self.to is not None and self.to < self.from_:
             raise ValueError(f"in_force.to {self.to} is before in_force.from {self.from_}")
         return self
@@ -83,13 +85,22 @@ class InForce(BaseModel):
     def contains(self, date: dt.date) -> bool:
         return self.from_ <= date and (self.to is None or date <= self.to)
 
-    def overlaps(self, other: "InForce") -> bool:
+    def overlaps(self, other: InForce) -> bool:
         end_a = self.to or dt.date.max
         end_b = other.to or dt.date.max
         return self.from_ <= end_b and other.from_ <= end_a
 
     def __str__(self) -> str:
         return f"{self.from_} to {self.to or 'now'}"
+
+    @property
+    def years(self) -> str:
+        """The financial years in force, e.g. ``2010-11 to 2012-13`` or ``from 2013-14``."""
+        first = FinancialYear.containing(self.from_)
+        if self.to is None:
+            return f"from {first}"
+        last = FinancialYear.containing(self.to)
+        return str(first) if last == first else f"{first} to {last}"
 
 
 class RulebookFile(BaseModel):
@@ -107,7 +118,7 @@ class RulebookFile(BaseModel):
     values: dict[str, ValueSpec] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _sources_resolve(self) -> "RulebookFile":
+    def _sources_resolve(self) -> RulebookFile:
         for name, spec in self.values.items():
             if isinstance(spec.source, str) and spec.source not in self.sources:
                 raise ValueError(

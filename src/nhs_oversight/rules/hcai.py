@@ -207,9 +207,11 @@ def annual_rate(
     by_month = dict(zip(rows["month"], rows["cases"].astype(int)))
     cases = int(sum(by_month.values()))
     held_to = "trust-apportioned (hospital-onset)" if apportionment == "trust" else "all residents'"
-    uses = [rulebook["population_counts_every_resident_case"]] if apportionment == "population" else [
-        trust_apportioned_day(organism, rulebook)
-    ]
+    uses = (
+        [rulebook["population_counts_every_resident_case"]]
+        if apportionment == "population"
+        else [trust_apportioned_day(organism, rulebook)]
+    )
     trace.add(
         "hcai.count",
         f"{organism.upper() if organism == 'mrsa' else 'C. difficile'}: a {kind.replace('_', ' ')} is held to its "
@@ -258,7 +260,6 @@ def annual_rate(
     )
 
 
-
 def annual_rates(
     organisations: pd.DataFrame,
     infections: pd.DataFrame,
@@ -296,9 +297,8 @@ def annual_rates(
     orgs = orgs.assign(apportionment=orgs["kind"].map(COUNTED_APPORTIONMENT))
     inf = infections[infections["month"].isin(months)]
     grid = orgs.merge(pd.DataFrame({"organism": ["cdiff", "mrsa"]}), how="cross")
-    counted = (
-        inf.groupby(["org_code", "organism", "apportionment"], as_index=False)
-        .agg(cases=("cases", "sum"), months_reported=("month", "nunique"))
+    counted = inf.groupby(["org_code", "organism", "apportionment"], as_index=False).agg(
+        cases=("cases", "sum"), months_reported=("month", "nunique")
     )
     out = grid.merge(counted, on=["org_code", "organism", "apportionment"], how="left")
     out["cases"] = out["cases"].fillna(0).astype("int64")
@@ -317,7 +317,17 @@ def annual_rates(
     positive = out["denominator"] > 0
     out["rate"] = np.where(positive, out["cases"] / out["denominator"].where(positive, 1.0) * out["per"], np.nan)
     cols = [
-        "org_code", "name", "kind", "organism", "financial_year", "apportionment", "cases",
-        "months_reported", "denominator_name", "denominator", "rate", "per",
+        "org_code",
+        "name",
+        "kind",
+        "organism",
+        "financial_year",
+        "apportionment",
+        "cases",
+        "months_reported",
+        "denominator_name",
+        "denominator",
+        "rate",
+        "per",
     ]
     return out[cols].sort_values(["organism", "org_code"], ignore_index=True)

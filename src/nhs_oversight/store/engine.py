@@ -64,7 +64,9 @@ def _prepare(engine: Engine) -> Engine:
             if "meta" not in existing:
                 conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
     except OperationalError as exc:
-        raise StoreError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {exc.orig}") from None
+        raise StoreError(
+            f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {exc.orig}"
+        ) from None
     return engine
 
 

@@ -8,8 +8,9 @@ table first (in the same transaction), so the database then holds exactly the fo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Table, and_, bindparam, delete, select, update
@@ -89,7 +90,7 @@ def load_dataset(
     data: DataSet,
     *,
     replace: bool = False,
-    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     progress: Callable[[str], None] | None = None,
 ) -> ImportSummary:
     """Write a validated data set and its import-log entry in one transaction.
@@ -138,7 +139,9 @@ def load_dataset(
                 rows_updated=summary.total_updated,
             )
         )
-        summary.import_id = int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None
+        summary.import_id = int(key[0])
         if data.files:
             conn.execute(
                 import_files.insert(),

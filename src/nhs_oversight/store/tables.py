@@ -6,6 +6,9 @@ which sorts in time order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -19,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.types import TypeEngine
 
 from ..inputs.schemas import SCHEMAS, Type
 
@@ -29,7 +33,7 @@ SCHEMA_VERSION = 1
 
 metadata = MetaData()
 
-_SQL_TYPES = {
+_SQL_TYPES: dict[Type, Callable[[], TypeEngine[Any]]] = {
     Type.CODE: lambda: String(10),
     Type.ID: lambda: String(64),
     Type.ENUM: lambda: String(32),

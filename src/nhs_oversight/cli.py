@@ -246,17 +246,19 @@ def import_(
     url = resolve_db_url(db)
     with _refusals(), Progress(transient=True, console=_console(stderr=True)) as progress:
         task = progress.add_task("Reading", total=None)
+        # an embedded database that does not exist yet is created only once the folder is valid
         exists = not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists()
-        engine = open_store(url) if exists or not dry_run else None
+        engine = open_store(url) if exists else None
         known = read_table(engine, "organisations") if engine is not None else None
         data = read_data_folder(
             folder, library, known_orgs=known, progress=lambda n: progress.update(task, description=f"Reading {n}")
         )
-        if dry_run or engine is None:
+        if dry_run:
             progress.stop()
             _show_table(pd.DataFrame({"table": list(data.rows()), "rows": list(data.rows().values())}), "Valid")
             _console().print("Dry run: the folder is valid; nothing was written.")
             return
+        engine = engine if engine is not None else open_store(url)
         summary = load_dataset(
             engine, data, replace=replace, progress=lambda n: progress.update(task, description=f"Writing {n}")
         )

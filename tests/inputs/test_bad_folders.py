@@ -336,3 +336,25 @@ def test_blank_lines_keep_row_numbers(tmp_path: Path, library) -> None:
     with pytest.raises(InputError) as exc:
         read_data_folder(folder, library)
     assert [(p.row, p.column) for p in exc.value.items] == [(5, "cases")]
+
+
+def test_repeated_columns_semicolons_and_utf16_are_refused(tmp_path: Path, library) -> None:
+    folder = write_folder(
+        tmp_path / "hdr", infections="org_code,organism,month,apportionment,cases,cases\nRTH,mrsa,2012-04,trust,1,2\n"
+    )
+    with pytest.raises(InputError, match=r"infections.csv, row 1, column cases: column 'cases' appears more than once"):
+        read_data_folder(folder, library)
+    folder = write_folder(tmp_path / "semi", infections=INFECTIONS.replace(",", ";"))
+    with pytest.raises(InputError, match=r"infections.csv, row 1: the header is separated by ';'"):
+        read_data_folder(folder, library)
+    (folder / "infections.csv").write_bytes(INFECTIONS.encode("utf-16"))
+    with pytest.raises(InputError, match=r"infections.csv: is UTF-16 text"):
+        read_data_folder(folder, library)
+
+
+def test_a_refused_import_creates_no_database(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "bad", infections=INFECTIONS + "ZZZ,mrsa,2012-04,trust,1\n")
+    db = tmp_path / "new.sqlite"
+    result = runner.invoke(app, ["import", str(folder), "--db", str(db)])
+    assert result.exit_code == 1
+    assert not db.exists()

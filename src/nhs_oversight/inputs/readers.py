@@ -76,6 +76,8 @@ def _normalise(frame: pd.DataFrame, text_cells: bool) -> pd.DataFrame:
 
 
 def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError(Problem(path.name, "is UTF-16 text; save it as UTF-8 CSV"))
     if b"\x00" in data[:_BINARY_SNIFF]:
         raise InputError(Problem(path.name, "this is a binary file, not CSV text"))
     try:
@@ -130,6 +132,19 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise InputError(Problem(path.name, f"cannot be read as Parquet ({type(exc).__name__}: {exc})")) from None
 
 
+def _check_header(path: Path, frame: pd.DataFrame) -> None:
+    """Refuse repeated column names (which readers rename ``x.1``) and ';'-separated files."""
+    names = list(frame.columns)
+    for name in names:
+        base, dot, n = name.rpartition(".")
+        if dot and n.isdigit() and base in names:
+            raise InputError(Problem(path.name, f"column {base!r} appears more than once", row=1, column=base))
+    if len(names) == 1 and ";" in names[0]:
+        raise InputError(
+            Problem(path.name, "the header is separated by ';'; data-folder files are comma-separated", row=1)
+        )
+
+
 def read_table_file(path: Path) -> RawTable:
     """Read a CSV, XLSX or Parquet file into text cells.
 
@@ -152,6 +167,7 @@ def read_table_file(path: Path) -> RawTable:
     else:
         raise InputError(Problem(path.name, f"unsupported file type {suffix!r}; use .csv, .xlsx or .parquet"))
     frame = _normalise(frame, text_cells=suffix == ".csv")
+    _check_header(path, frame)
     blank = [c for c in frame.columns if c == "" or c.startswith("unnamed:")]
     if blank and frame[blank].eq("").all().all():
         frame = frame.drop(columns=blank)

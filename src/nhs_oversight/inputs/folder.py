@@ -19,7 +19,7 @@ from ..rulebooks import RulebookLibrary
 from ..rules.hcai import attribute_cases
 from .errors import InputError, Problem, Problems
 from .readers import SUFFIXES, RawTable, read_table_file
-from .schemas import COMMISSIONER_KINDS, SCHEMAS, TABLE_ORDER, TRUST_KINDS
+from .schemas import COMMISSIONER_KINDS, SCHEMAS, TABLE_ORDER, TRUST_APPORTIONMENTS, TRUST_KINDS
 from .validate import validate_table
 
 __all__ = ["FileInfo", "DataSet", "read_data_folder", "find_table_files"]
@@ -165,14 +165,14 @@ def _check_cross_file(
         inf = data["infections"]
         k = kind(inf["org_code"])
         wrong = ((inf["apportionment"] == "population") & k.isin(TRUST_KINDS)) | (
-            inf["apportionment"].isin(["trust", "non_trust"]) & k.isin(COMMISSIONER_KINDS)
+            inf["apportionment"].isin(TRUST_APPORTIONMENTS) & k.isin(COMMISSIONER_KINDS)
         )
         problems.add_rows(
             raws["infections"].name,
             inf.index[wrong],
             "apportionment",
             (
-                f"{a!r} counts do not apply to {c} (a {kk}): trusts report 'trust' and 'non_trust' cases, "
+                f"{a!r} counts do not apply to {c} (a {kk}): trusts report 'trust', 'non_trust' or 'reported' cases, "
                 "PCTs and CCGs 'population' cases"
                 for a, c, kk in zip(inf.loc[wrong, "apportionment"], inf.loc[wrong, "org_code"], k[wrong])
             ),

@@ -22,6 +22,8 @@ __all__ = [
     "INDICATORS",
     "EVENT_KINDS",
     "ASSIGNMENTS",
+    "TRUST_APPORTIONMENTS",
+    "RULED_ORGANISMS",
 ]
 
 
@@ -46,8 +48,15 @@ class Type(Enum):
 ORG_KINDS = ("foundation_trust", "nhs_trust", "pct", "ccg", "independent")
 TRUST_KINDS = ("foundation_trust", "nhs_trust", "independent")
 COMMISSIONER_KINDS = ("pct", "ccg")
-ORGANISMS = ("mrsa", "cdiff")
-APPORTIONMENTS = ("trust", "non_trust", "population")
+#: ``ecoli`` (E. coli bacteraemia) is surveillance only: published tables import it, no rule uses it.
+ORGANISMS = ("mrsa", "cdiff", "ecoli")
+#: The organisms the rules set objectives for and attribute case by case.
+RULED_ORGANISMS = ("mrsa", "cdiff")
+#: ``reported`` = every case a trust reported, hospital- and community-onset together, where a
+#: published table does not split them (the wide "by Acute Trust" tables).
+APPORTIONMENTS = ("trust", "non_trust", "reported", "population")
+#: The apportionments a trust reports, and that a PCT or CCG is held to.
+TRUST_APPORTIONMENTS = ("trust", "non_trust", "reported")
 ASSIGNMENTS = ("trust", "ccg", "third_party")
 INDICATORS = (
     "ae_4hr",
@@ -203,7 +212,7 @@ SCHEMAS: dict[str, TableSchema] = {
             "cases",
             (
                 Column("case_id", Type.ID),
-                Column("organism", Type.ENUM, choices=ORGANISMS),
+                Column("organism", Type.ENUM, choices=RULED_ORGANISMS),
                 Column("specimen_date", Type.DATE),
                 Column("admission_date", Type.DATE, nullable=True),
                 Column("reporting_org", Type.CODE),
@@ -227,7 +236,7 @@ SCHEMAS: dict[str, TableSchema] = {
             "objectives",
             (
                 Column("org_code", Type.CODE),
-                Column("organism", Type.ENUM, choices=ORGANISMS),
+                Column("organism", Type.ENUM, choices=RULED_ORGANISMS),
                 Column("financial_year", Type.YEAR),
                 Column("objective_cases", Type.COUNT),
                 _opt("q1", Type.COUNT),

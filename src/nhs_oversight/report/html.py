@@ -42,9 +42,9 @@ def _env() -> jinja2.Environment:
 
 def _national_rows(totals: pd.DataFrame) -> tuple[list[str], list[list]]:
     columns = [
-        ("mrsa", ("trust", "non_trust"), "MRSA, all cases"),
+        ("mrsa", ("trust", "non_trust", "reported"), "MRSA, all cases"),
         ("mrsa", ("trust",), "MRSA, trust-apportioned"),
-        ("cdiff", ("trust", "non_trust"), "C. difficile, all cases"),
+        ("cdiff", ("trust", "non_trust", "reported"), "C. difficile, all cases"),
         ("cdiff", ("trust",), "C. difficile, trust-apportioned"),
     ]
     rows = []

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
     from sqlalchemy import Engine
 
+    from .assess import ObjectivesResult
     from .periods import FinancialYear
     from .rulebooks import RulebookLibrary
 
@@ -37,6 +38,10 @@ rulebooks_app = typer.Typer(
     help="List the rulebooks, or show one with every value's source.", invoke_without_command=True
 )
 app.add_typer(rulebooks_app, name="rulebooks")
+objectives_app = typer.Typer(
+    help="Infection objectives: MRSA (RULES.md §1) and C. difficile (§2).", no_args_is_help=True
+)
+app.add_typer(objectives_app, name="objectives")
 
 
 class Organism(StrEnum):
@@ -49,7 +54,26 @@ class KindGroup(StrEnum):
     pct = "pct"
 
 
+class Method(StrEnum):
+    uniform = "uniform"
+    median_quartile = "median-quartile"
+
+
+class Regime(StrEnum):
+    counts = "counts"
+    mrsa_objective = "mrsa-objective"
+    cdiff_objective = "cdiff-objective"
+    monitor = "monitor"
+
+
 OrganismOpt = Annotated[Organism | None, typer.Option("--organism", help="Default: both.")]
+KindOpt = Annotated[
+    KindGroup | None, typer.Option("--kind", help="trust (acute and independent trusts) or pct (PCTs and CCGs).")
+]
+YearOpt = Annotated[str, typer.Option("--year", help="Financial year, e.g. 2012-13.")]
+BaselineOpt = Annotated[
+    str | None, typer.Option("--baseline", help="Baseline financial year (default: from the rulebook).")
+]
 
 DataOpt = Annotated[
     Path | None,
@@ -275,6 +299,70 @@ def import_(
     _show_table(frame, f"Import {summary.import_id} into {url} ({'replace' if replace else 'merge'})")
 
 
+class PublishedOrganism(StrEnum):
+    mrsa = "mrsa"
+    cdiff = "cdiff"
+    ecoli = "ecoli"
+
+
+@app.command("import-published")
+def import_published(
+    file: Annotated[Path, typer.Argument(help="A published mandatory-surveillance table (DATA.md).", dir_okay=False)],
+    organism: Annotated[
+        PublishedOrganism | None, typer.Option("--organism", help="Default: from the table's title.")
+    ] = None,
+    db: DbOpt = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Write a data folder here instead of loading.", file_okay=False)
+    ] = None,
+) -> None:
+    """Read a published table (wide trust or CCG tables, or the long tables from 2018-19).
+
+    The Totals row is not imported: it is checked against the sum of the rows, and a
+    mismatch is reported. Organisations already in the database keep their name and kind.
+    """
+    import pandas as pd
+
+    from .inputs.published import read_published, write_data_folder
+    from .store import load_dataset, open_store, read_table
+
+    if not file.exists():
+        raise typer.BadParameter(f"{file}: no such file", param_hint="FILE")
+    with _refusals():
+        table = read_published(file, organism.value if organism else None)
+        if out_dir is not None:
+            written = write_data_folder(table, out_dir)
+        else:
+            data = table.to_dataset()
+            engine = open_store(db)
+            known = read_table(engine, "organisations")
+            orgs = data.tables["organisations"]
+            data.tables["organisations"] = orgs[~orgs["code"].isin(known["code"])]
+            summary = load_dataset(engine, data)
+    console = _console()
+    console.print(
+        f"{file.name}: {table.layout} table of {table.organism}, {len(table.organisations):,} organisations, "
+        f"{int(table.infections['cases'].sum()):,} cases in {table.infections['month'].nunique()} months"
+    )
+    bad = table.mismatches()
+    if len(bad):
+        console.print(f"[bold]{len(bad)} published total(s) differ from the sum of the rows:[/]", markup=True)
+        _show_table(bad, "Totals that do not match")
+    else:
+        console.print(f"Every published total ({len(table.totals)}) equals the sum of the rows.")
+    if out_dir is not None:
+        console.print(f"Wrote {', '.join(str(p) for p in written.values())}")
+    else:
+        frame = pd.DataFrame(
+            {
+                "table": list(summary.inserted),
+                "inserted": list(summary.inserted.values()),
+                "updated": [summary.updated[t] for t in summary.inserted],
+            }
+        )
+        _show_table(frame, f"Import {summary.import_id}")
+
+
 @app.command("imports")
 def imports_(db: DbOpt = None) -> None:
     """Show the import log: when, from where, which files, rows and checksums."""
@@ -301,7 +389,6 @@ def rulebooks_list(ctx: typer.Context) -> None:
                 "years in force": rb.in_force.years if rb.in_force else "only when named",
                 "values": len(rb.values),
                 "assumed": len(rb.assumed),
-                "title": rb.title,
             }
             for rb in library.all()
         ]
@@ -349,11 +436,9 @@ def rulebooks_show(
 
 @app.command()
 def rates(
-    year: Annotated[str, typer.Option("--year", help="Financial year, e.g. 2012-13.")],
+    year: YearOpt,
     organism: OrganismOpt = None,
-    kind: Annotated[
-        KindGroup | None, typer.Option("--kind", help="trust (acute and independent trusts) or pct (PCTs and CCGs).")
-    ] = None,
+    kind: KindOpt = None,
     data: DataOpt = None,
     db: DbOpt = None,
     rulebook: RulebookOpt = None,
@@ -379,7 +464,14 @@ def rates(
 def explain(
     org: Annotated[str, typer.Argument(help="Organisation code, e.g. RTH.")],
     period: Annotated[str, typer.Option("--period", help="Financial year (2012-13) or quarter (2012-13-Q2).")],
-    regime: Annotated[str, typer.Option("--regime", help="Which result to explain: counts.")] = "counts",
+    regime: Annotated[
+        Regime | None,
+        typer.Option(
+            "--regime",
+            help="Which result: counts, mrsa-objective, cdiff-objective, monitor (default: "
+            "counts for a year, monitor for a quarter).",
+        ),
+    ] = None,
     organism: OrganismOpt = None,
     data: DataOpt = None,
     db: DbOpt = None,
@@ -389,28 +481,220 @@ def explain(
 ) -> None:
     """The full trace of one result: every input, rule and value with its source."""
     from .assess import explain_counts
-    from .periods import PeriodError, Quarter, parse_period
+    from .assess.explain import explain_monitor, explain_objective
+    from .periods import FinancialYear, PeriodError, Quarter, parse_period
 
-    if regime != "counts":
-        raise typer.BadParameter(f"unknown regime {regime!r}; available: counts", param_hint="--regime")
     try:
         p = parse_period(period)
     except PeriodError as exc:
         raise typer.BadParameter(str(exc), param_hint="--period") from None
-    if isinstance(p, Quarter):
-        raise typer.BadParameter("counts are explained for a financial year, e.g. 2012-13", param_hint="--period")
-    library, what_if, engine = _setup(data, db, rulebook, set_, "hcai-counting", p)
+    regime = regime or (Regime.monitor if isinstance(p, Quarter) else Regime.counts)
+    if (regime is Regime.monitor) != isinstance(p, Quarter):
+        need = "a quarter, e.g. 2012-13-Q2" if regime is Regime.monitor else "a financial year, e.g. 2012-13"
+        raise typer.BadParameter(f"--regime {regime.value} explains {need}", param_hint="--period")
+    year = p.year if isinstance(p, Quarter) else p
+    assert isinstance(year, FinancialYear)
+    rule_regime = {"counts": "hcai-counting", "monitor": f"{(organism or Organism.cdiff).value}-objective"}.get(
+        regime.value, regime.value
+    )
+    library, what_if, engine = _setup(data, db, rulebook, set_, rule_regime, year)
     with _refusals():
-        trace = explain_counts(
+        if regime is Regime.counts:
+            organisms = (organism.value,) if organism else ("mrsa", "cdiff")
+            trace = explain_counts(engine, library, org, year, organisms=organisms, rulebook=rulebook, what_if=what_if)
+        elif regime is Regime.monitor:
+            assert isinstance(p, Quarter)
+            trace = explain_monitor(
+                engine, library, org, p, (organism or Organism.cdiff).value, rulebook=rulebook, what_if=what_if
+            )
+        else:
+            trace = explain_objective(
+                engine, library, org, year, regime.value.split("-")[0], rulebook=rulebook, what_if=what_if
+            )
+    typer.echo(trace.to_json() if as_json else trace.to_text())
+
+
+def _objectives(
+    organism: str,
+    year: str,
+    baseline: str | None,
+    kind: KindGroup | None,
+    data: Path | None,
+    db: str | None,
+    rulebook: str | None,
+    set_: list[str] | None,
+    out: Path | None,
+    method: Method | None = None,
+    reduction: float | None = None,
+) -> None:
+    import pandas as pd
+
+    from .assess import objectives_for_year
+
+    fy = _year(year)
+    base = _year(baseline, "--baseline") if baseline else None
+    library, what_if, engine = _setup(data, db, rulebook, set_, f"{organism}-objective", fy)
+    with _refusals():
+        result = objectives_for_year(
             engine,
             library,
-            org,
-            p,
-            organisms=(organism.value,) if organism else ("mrsa", "cdiff"),
+            organism,
+            fy,
             rulebook=rulebook,
             what_if=what_if,
+            baseline=base,
+            kind=kind.value if kind else None,
+            method=method.value if method else None,
+            reduction=reduction,
         )
-    typer.echo(trace.to_json() if as_json else trace.to_text())
+    table = result.table
+    meta: dict[str, object] = {
+        "command": f"objectives {organism}",
+        "financial_year": str(fy),
+        "baseline_period": result.baseline_period,
+        "rulebook": result.rulebook.id,
+        "what_if": {k: new for k, (_, new) in result.rulebook.what_if.items()},
+    }
+    if result.national is not None:
+        meta["national"] = result.national
+        table = pd.concat([table, pd.DataFrame([_national_row(result)])], ignore_index=True)
+    _emit(
+        table,
+        out,
+        f"{organism.upper() if organism == 'mrsa' else 'C. difficile'} objectives {fy} "
+        f"(baseline {result.baseline_period}; {result.rulebook.label})",
+        meta,
+    )
+
+
+def _national_row(result: ObjectivesResult) -> dict[str, object]:
+    n = result.national or {}
+    achieved = n.get("reduction_achieved")
+    text = (
+        f"national (trusts): baseline {n['baseline_total']:,} cases, objectives {n['objectives_total']:,}: "
+        f"a reduction of {achieved:.2%} against {n['reduction_asked']:.0%} asked "
+        f"({'meets' if n['meets_ambition'] else 'falls short of'} the ambition)"
+    )
+    if "national_ambition_cases" in n:
+        text += f"; published: {n['national_baseline_cases']:,} → {n['national_ambition_cases']:,}"
+    return {
+        "org_code": "ENGLAND",
+        "kind": "national",
+        "baseline_cases": n["baseline_total"],
+        "group": "national",
+        "target_cases": n["objectives_total"],
+        "reason": text,
+        "organism": result.table["organism"].iloc[0],
+        "financial_year": result.table["financial_year"].iloc[0],
+        "baseline_period": result.baseline_period,
+        "rulebook": result.rulebook.label,
+    }
+
+
+@objectives_app.command("mrsa")
+def objectives_mrsa(
+    year: YearOpt,
+    baseline: BaselineOpt = None,
+    kind: KindOpt = None,
+    data: DataOpt = None,
+    db: DbOpt = None,
+    rulebook: RulebookOpt = None,
+    set_: SetOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """MRSA objectives: median / best quartile / 20%, trusts against trusts, PCTs against PCTs."""
+    _objectives("mrsa", year, baseline, kind, data, db, rulebook, set_, out)
+
+
+@objectives_app.command("cdiff")
+def objectives_cdiff(
+    year: YearOpt,
+    baseline: BaselineOpt = None,
+    kind: KindOpt = None,
+    reduction: Annotated[
+        float | None, typer.Option("--reduction", min=0.0, max=1.0, help="National reduction, e.g. 0.18.")
+    ] = None,
+    method: Annotated[Method | None, typer.Option("--method", help="Allocation to organisations.")] = None,
+    data: DataOpt = None,
+    db: DbOpt = None,
+    rulebook: RulebookOpt = None,
+    set_: SetOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """C. difficile objectives for a national reduction, with a national line."""
+    _objectives("cdiff", year, baseline, kind, data, db, rulebook, set_, out, method=method, reduction=reduction)
+
+
+@app.command()
+def monitor(
+    quarter: Annotated[str, typer.Option("--quarter", help="Quarter, e.g. 2012-13-Q2.")],
+    organism: OrganismOpt = None,
+    kind: KindOpt = None,
+    data: DataOpt = None,
+    db: DbOpt = None,
+    set_: SetOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """Year-to-date cases against trajectory and objective for every organisation."""
+    from .assess import monitor_quarter
+    from .periods import PeriodError, Quarter
+
+    try:
+        q = Quarter.parse(quarter)
+    except PeriodError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--quarter") from None
+    organisms = (organism.value,) if organism else ("mrsa", "cdiff")
+    library, what_if, engine = _setup(data, db, None, set_, f"{organisms[-1]}-objective", q.year)
+    with _refusals():
+        table = monitor_quarter(
+            engine,
+            library,
+            q,
+            organisms=organisms,
+            kind=kind.value if kind else None,
+            what_if={o: what_if for o in organisms},
+        )
+    _emit(table, out, f"Monitoring to the end of {q}", {"command": "monitor", "quarter": str(q), "what_if": what_if})
+
+
+@app.command()
+def savings(
+    year: YearOpt,
+    organism: Annotated[Organism, typer.Option("--organism")] = Organism.mrsa,
+    baseline: BaselineOpt = None,
+    data: DataOpt = None,
+    db: DbOpt = None,
+    rulebook: RulebookOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Cases the objectives would avoid and their cost, beside the seed's £160m claim."""
+    from .assess import savings_for_year
+
+    fy = _year(year)
+    base = _year(baseline, "--baseline") if baseline else None
+    library, what_if, engine = _setup(data, db, rulebook, set_, f"{organism.value}-objective", fy)
+    with _refusals():
+        result, _, trace = savings_for_year(
+            engine, library, organism.value, fy, rulebook=rulebook, what_if=what_if, baseline=base
+        )
+    typer.echo(trace.to_text())
+
+
+@app.command()
+def reviews(
+    year: YearOpt,
+    data: DataOpt = None,
+    db: DbOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """Zero tolerance: MRSA cases by post-infection review assignment (trust, CCG, third party)."""
+    from .assess import reviews_for_year
+
+    fy = _year(year)
+    library, _, engine = _setup(data, db, None, None, "mrsa-objective", fy)
+    with _refusals():
+        table = reviews_for_year(engine, fy)
+    _emit(table, out, f"MRSA post-infection reviews, {fy}", {"command": "reviews", "financial_year": str(fy)})
 
 
 @app.command("demo-data")

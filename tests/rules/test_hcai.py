@@ -179,3 +179,30 @@ def test_trace_names_sources_and_assumptions(counting) -> None:
     assert names == {"mrsa_trust_apportioned_from_day", "trust_rate_per_bed_days"}
     data = trace.model_validate_json(trace.to_json())
     assert data.steps[1].value == pytest.approx(1.0)
+
+
+def test_period_rates_weight_denominators_of_a_baseline_across_two_years(counting) -> None:
+    """The 2011-12 C. difficile baseline ran from September 2009 to August 2010."""
+    from nhs_oversight.periods import Month
+    from nhs_oversight.rules.hcai import period_rates
+
+    orgs = pd.DataFrame({"code": ["RTH"], "name": ["A"], "kind": ["nhs_trust"]})
+    inf = pd.DataFrame(
+        [
+            ("RTH", "cdiff", "2009-09", "trust", 10),
+            ("RTH", "cdiff", "2010-08", "trust", 14),
+            ("RTH", "cdiff", "2010-09", "trust", 99),
+        ],
+        columns=["org_code", "organism", "month", "apportionment", "cases"],
+    )
+    den = pd.DataFrame(
+        [("RTH", "2009-10", 120_000.0, np.nan), ("RTH", "2010-11", 240_000.0, np.nan)],
+        columns=["org_code", "financial_year", "bed_days", "population"],
+    )
+    months = Month(2009, 9).range(12)
+    out = period_rates(orgs, inf, den, months, counting, organisms=("cdiff",)).iloc[0]
+    assert out["cases"] == 24
+    assert out["denominator"] == pytest.approx(120_000 * 7 / 12 + 240_000 * 5 / 12)  # Sep–Mar, Apr–Aug
+    assert out["rate"] == pytest.approx(24 / 170_000 * 100_000)
+    short = period_rates(orgs, inf, den[den["financial_year"] == "2009-10"], months, counting, organisms=("cdiff",))
+    assert np.isnan(short.iloc[0]["denominator"])  # a year of the period without bed-days: no rate

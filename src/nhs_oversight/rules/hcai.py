@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..explain import Trace
-from ..periods import FinancialYear
+from ..periods import FinancialYear, Month
 from ..rulebooks import Rulebook, RuleValue
 
 __all__ = [
@@ -23,6 +23,9 @@ __all__ = [
     "AnnualRate",
     "annual_rate",
     "annual_rates",
+    "period_rates",
+    "REVIEW_COLUMNS",
+    "review_assignments",
 ]
 
 #: Which apportionment an organisation kind is held to: trusts their trust-apportioned
@@ -260,68 +263,81 @@ def annual_rate(
     )
 
 
-def annual_rates(
+def period_rates(
     organisations: pd.DataFrame,
     infections: pd.DataFrame,
     denominators: pd.DataFrame,
-    year: FinancialYear,
+    months: list[Month],
     rulebook: Rulebook,
+    organisms: tuple[str, ...] = ("cdiff", "mrsa"),
 ) -> pd.DataFrame:
-    """Every organisation's counts and rates for one financial year, both organisms.
+    """Every organisation's counts and rates over a run of months (a year, a baseline).
 
-    The vectorised twin of :func:`annual_rate` (which explains one organisation): each
-    organisation is held to the apportionment of its kind, and its rate uses the
-    denominator of its kind.
+    Each organisation is held to the apportionment of its kind and its rate uses the
+    denominator of its kind. A period that spans two financial years (the 2011-12
+    C. difficile baseline began in September 2009) weights each year's denominator by
+    its share of the months.
 
     Parameters
     ----------
     organisations : pandas.DataFrame
         ``code, name, kind``.
     infections : pandas.DataFrame
-        ``org_code, organism, month, apportionment, cases``.
+        ``org_code, organism, month, apportionment, cases``; months not reported count 0.
     denominators : pandas.DataFrame
-        ``org_code, financial_year, bed_days, population``.
-    year : FinancialYear
+        ``org_code, financial_year, bed_days, population`` [bed-days or residents a year].
+    months : list of Month
+        The period, usually 12 months.
     rulebook : Rulebook
-        A ``hcai-counting`` rulebook.
+        A ``hcai-counting`` rulebook (the units of rates).
+    organisms : tuple of str
 
     Returns
     -------
     pandas.DataFrame
-        ``org_code, name, kind, organism, financial_year, apportionment, cases,
-        months_reported, denominator_name, denominator, rate, per`` (rate per ``per``
-        bed-days or residents; NaN without a positive denominator).
+        ``org_code, name, kind, organism, apportionment, cases, months_reported,
+        denominator_name, denominator, rate, per``: ``denominator`` is annual
+        [bed-days or residents], ``rate`` = cases ÷ denominator × per × 12 ÷ months
+        [cases per ``per`` a year]; NaN without a positive denominator.
     """
-    months = [str(m) for m in year.months()]
+    names = [str(m) for m in months]
     orgs = organisations[["code", "name", "kind"]].rename(columns={"code": "org_code"})
     orgs = orgs.assign(apportionment=orgs["kind"].map(COUNTED_APPORTIONMENT))
-    inf = infections[infections["month"].isin(months)]
-    grid = orgs.merge(pd.DataFrame({"organism": ["cdiff", "mrsa"]}), how="cross")
+    inf = infections[infections["month"].isin(names) & infections["organism"].isin(organisms)]
+    grid = orgs.merge(pd.DataFrame({"organism": list(organisms)}), how="cross")
     counted = inf.groupby(["org_code", "organism", "apportionment"], as_index=False).agg(
         cases=("cases", "sum"), months_reported=("month", "nunique")
     )
     out = grid.merge(counted, on=["org_code", "organism", "apportionment"], how="left")
     out["cases"] = out["cases"].fillna(0).astype("int64")
     out["months_reported"] = out["months_reported"].fillna(0).astype("int64")
-    out["financial_year"] = str(year)
     out["denominator_name"] = out["kind"].map(lambda k: DENOMINATOR[k][0])
     out["per"] = out["kind"].map(lambda k: float(rulebook.value(DENOMINATOR[k][1])))
-    den = denominators[denominators["financial_year"] == str(year)].melt(
-        id_vars=["org_code"],
+    weights = pd.Series([str(m.financial_year) for m in months]).value_counts() / len(months)
+    den = denominators[denominators["financial_year"].isin(weights.index)].melt(
+        id_vars=["org_code", "financial_year"],
         value_vars=["bed_days", "population"],
         var_name="denominator_name",
         value_name="denominator",
     )
-    out = out.merge(den, on=["org_code", "denominator_name"], how="left")
+    den["denominator"] = den["denominator"].astype("float64") * den["financial_year"].map(weights)
+    # every year of the period must be present: a missing year leaves no denominator
+    den = den.groupby(["org_code", "denominator_name"]).agg(
+        denominator=("denominator", lambda v: v.sum(min_count=len(v))), years=("financial_year", "nunique")
+    )
+    den.loc[den["years"] < len(weights), "denominator"] = np.nan
+    out = out.merge(den["denominator"].reset_index(), on=["org_code", "denominator_name"], how="left")
     out["denominator"] = out["denominator"].astype("float64")
     positive = out["denominator"] > 0
-    out["rate"] = np.where(positive, out["cases"] / out["denominator"].where(positive, 1.0) * out["per"], np.nan)
+    annualise = 12 / len(months)
+    out["rate"] = np.where(
+        positive, out["cases"] / out["denominator"].where(positive, 1.0) * out["per"] * annualise, np.nan
+    )
     cols = [
         "org_code",
         "name",
         "kind",
         "organism",
-        "financial_year",
         "apportionment",
         "cases",
         "months_reported",
@@ -331,3 +347,61 @@ def annual_rates(
         "per",
     ]
     return out[cols].sort_values(["organism", "org_code"], ignore_index=True)
+
+
+def annual_rates(
+    organisations: pd.DataFrame,
+    infections: pd.DataFrame,
+    denominators: pd.DataFrame,
+    year: FinancialYear,
+    rulebook: Rulebook,
+) -> pd.DataFrame:
+    """Every organisation's counts and rates for one financial year, both organisms.
+
+    The vectorised twin of :func:`annual_rate` (which explains one organisation); see
+    :func:`period_rates` for the parameters. Adds a ``financial_year`` column.
+    """
+    out = period_rates(organisations, infections, denominators, year.months(), rulebook)
+    out.insert(4, "financial_year", str(year))
+    return out
+
+
+#: The post-infection review assignments (zero tolerance, from 2013-14), and the column of each.
+REVIEW_COLUMNS = {"trust": "assigned_trust", "ccg": "assigned_ccg", "third_party": "assigned_third_party"}
+
+
+def review_assignments(cases: pd.DataFrame, organisations: pd.DataFrame) -> pd.DataFrame:
+    """MRSA cases by post-infection review assignment, for each trust and each CCG/PCT.
+
+    Under zero tolerance every MRSA bloodstream infection has a post-infection review that
+    assigns it to the trust, the CCG or a third party (RULES.md §1.6; NHS England 2013).
+
+    Parameters
+    ----------
+    cases : pandas.DataFrame
+        ``case_id, reporting_org, responsible_org, assigned_to`` (empty = not yet reviewed).
+    organisations : pandas.DataFrame
+        ``code, kind``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``org_code, kind, role, cases, assigned_trust, assigned_ccg, assigned_third_party,
+        awaiting_review``: one row per reporting trust (role ``reporting``) and per
+        responsible PCT/CCG (role ``responsible``).
+    """
+    assigned = cases["assigned_to"].fillna("awaiting")
+    frames = []
+    for role, col in (("reporting", "reporting_org"), ("responsible", "responsible_org")):
+        table = pd.crosstab(cases[col], assigned).rename(columns={**REVIEW_COLUMNS, "awaiting": "awaiting_review"})
+        for name in (*REVIEW_COLUMNS.values(), "awaiting_review"):
+            if name not in table:
+                table[name] = 0
+        table["cases"] = table[[*REVIEW_COLUMNS.values(), "awaiting_review"]].sum(axis=1)
+        table = table.reset_index(names="org_code").assign(role=role)
+        frames.append(table)
+    out = pd.concat(frames, ignore_index=True)
+    kinds = dict(zip(organisations["code"], organisations["kind"]))
+    out["kind"] = out["org_code"].map(kinds)
+    cols = ["org_code", "kind", "role", "cases", *REVIEW_COLUMNS.values(), "awaiting_review"]
+    return out[cols].sort_values(["role", "org_code"], ignore_index=True)

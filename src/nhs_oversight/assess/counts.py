@@ -1,38 +1,18 @@
-"""Assessments: the store's frames for the period asked, handed to the pure rules.
-
-This is the one place where the command line, the report and (later) the HTTP API
-get their results, so the same rule function serves them all.
-"""
+"""Counts and rates (RULES.md §0): the store's frames handed to :mod:`nhs_oversight.rules.hcai`."""
 
 from __future__ import annotations
 
 import pandas as pd
 from sqlalchemy import Engine
 
-from .explain import Trace
-from .periods import FinancialYear, Month
-from .rulebooks import Rulebook, RulebookLibrary, apply_what_if
-from .rules.hcai import annual_rate, annual_rates
-from .store import read_table
+from ..explain import Trace
+from ..periods import FinancialYear, Month
+from ..rulebooks import Rulebook, RulebookLibrary
+from ..rules.hcai import annual_rate, annual_rates
+from ..store import read_table
+from .common import AssessmentError, choose_rulebook
 
-__all__ = ["AssessmentError", "choose_rulebook", "rates_for_year", "explain_counts", "national_totals"]
-
-
-class AssessmentError(LookupError):
-    """The assessment asked for has nothing to work on (unknown organisation, no data)."""
-
-
-def choose_rulebook(
-    library: RulebookLibrary,
-    regime: str,
-    year: FinancialYear,
-    rulebook: str | None = None,
-    what_if: dict[str, object] | None = None,
-) -> Rulebook:
-    """The named rulebook, or the one of ``regime`` in force at the start of ``year``,
-    with any what-if settings applied."""
-    chosen = library.get(rulebook) if rulebook else library.in_force(regime, year.start)
-    return apply_what_if(chosen, what_if or {})
+__all__ = ["rates_for_year", "explain_counts", "national_totals"]
 
 
 def _label_rates(frame: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:

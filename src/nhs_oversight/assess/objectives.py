@@ -1,0 +1,313 @@
+"""Objectives and monitoring (RULES.md §1, §2): store frames → objective rules → results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from ..explain import Trace
+from ..periods import FinancialYear, Month, Quarter
+from ..rulebooks import Rulebook, RulebookLibrary
+from ..rules.hcai import COUNTED_APPORTIONMENT, period_rates, review_assignments
+from ..rules.objectives import (
+    OBJECTIVE_COLUMNS,
+    Baseline,
+    median_quartile_objectives,
+    national_line,
+    savings,
+    uniform_objectives,
+    zero_tolerance_objectives,
+)
+from ..rules.trajectories import monitor
+from ..store import read_table
+from .common import AssessmentError, choose_rulebook
+
+__all__ = [
+    "KIND_GROUPS",
+    "ObjectivesResult",
+    "baseline_months",
+    "objectives_for_year",
+    "objectives_in_force",
+    "monitor_quarter",
+    "savings_for_year",
+    "reviews_for_year",
+    "year_to_date_cases",
+]
+
+#: Organisations are compared within their group: trusts with trusts, PCTs with PCTs.
+KIND_GROUPS = {"trust": ("foundation_trust", "nhs_trust", "independent"), "pct": ("pct", "ccg")}
+_UNIT = {"bed_days": "bed-days", "population": "population"}
+
+
+@dataclass
+class ObjectivesResult:
+    """Objectives for one organism and year, with the traces behind every row."""
+
+    table: pd.DataFrame
+    rulebook: Rulebook
+    baseline_period: str
+    national: dict[str, object] | None = None
+    traces: dict[str, Trace] = field(default_factory=dict)
+
+
+def baseline_months(rulebook: Rulebook, year: FinancialYear, baseline: FinancialYear | None = None) -> list[Month]:
+    """The baseline months: ``--baseline FY``, else the rulebook's offset and length.
+
+    The 2012-13 objectives' baseline is 2011-12 (offset −12 months); the 2011-12
+    C. difficile baseline began in September 2009 (offset −19).
+    """
+    if baseline is not None:
+        return baseline.months()
+    start = Month(year.start_year, 4) + int(rulebook.value("baseline_start_offset_months"))
+    return start.range(int(rulebook.value("baseline_months")))
+
+
+def _period_label(months: list[Month]) -> str:
+    first, last = months[0], months[-1]
+    if len(months) == 12 and first.month == 4:
+        return str(first.financial_year)
+    return f"{first} to {last}"
+
+
+def _what_if(what_if: dict[str, object] | None, **cli: object) -> dict[str, object]:
+    """Command options that replace a rulebook value (``--reduction``, ``--method``) are
+    what-if settings too, so every output records them."""
+    out = dict(what_if or {})
+    out.update({k: v for k, v in cli.items() if v is not None})
+    return out
+
+
+def objectives_for_year(
+    engine: Engine,
+    library: RulebookLibrary,
+    organism: str,
+    year: FinancialYear,
+    *,
+    rulebook: str | None = None,
+    what_if: dict[str, object] | None = None,
+    baseline: FinancialYear | None = None,
+    kind: str | None = None,
+    method: str | None = None,
+    reduction: float | None = None,
+) -> ObjectivesResult:
+    """MRSA or C. difficile objectives for every organisation (INTERFACE.md columns).
+
+    Parameters
+    ----------
+    organism : {'mrsa', 'cdiff'}
+    year : FinancialYear
+        The objective year.
+    rulebook, what_if
+        ``--rulebook`` and ``--set``.
+    baseline : FinancialYear, optional
+        ``--baseline``; default from the rulebook.
+    kind : {'trust', 'pct'}, optional
+        One group only; default both, each compared within itself.
+    method : {'uniform', 'median-quartile'}, optional
+        C. difficile allocation (``--method``), recorded as a what-if of ``allocation_method``.
+    reduction : float, optional
+        C. difficile national reduction (``--reduction``), recorded as a what-if.
+    """
+    settings = _what_if(what_if, allocation_method=method, national_reduction=reduction)
+    rb = choose_rulebook(library, f"{organism}-objective", year, rulebook, settings)
+    counting = choose_rulebook(library, "hcai-counting", year)
+    months = baseline_months(rb, year, baseline)
+    period = _period_label(months)
+    orgs = read_table(engine, "organisations")
+    if kind is not None:
+        orgs = orgs[orgs["kind"].isin(KIND_GROUPS[kind])]
+    if orgs.empty:
+        raise AssessmentError("no organisations in the database")
+    infections = read_table(engine, "infections", organism=organism, month=[str(m) for m in months])
+    years = sorted({str(m.financial_year) for m in months})
+    denominators = read_table(engine, "denominators", financial_year=years)
+    agreed = read_table(engine, "objectives", organism=organism, financial_year=str(year))
+    agreed_cases = dict(zip(agreed["org_code"], agreed["objective_cases"].astype(int)))
+    rates = period_rates(orgs, infections, denominators, months, counting, organisms=(organism,))
+    traces: dict[str, Trace] = {}
+    frames = []
+    for kinds in KIND_GROUPS.values():
+        part = rates[rates["kind"].isin(kinds)]
+        if part.empty:
+            continue
+        baselines = [
+            Baseline(
+                org_code=r.org_code,
+                kind=r.kind,
+                cases=int(r.cases),
+                denominator=None if pd.isna(r.denominator) else float(r.denominator),
+                per=float(r.per),
+                unit=_UNIT[r.denominator_name],
+                agreed=agreed_cases.get(r.org_code),
+            )
+            for r in part.itertuples(index=False)
+        ]
+        frames.append(_apply_method(organism, rb, baselines, period, traces))
+    table = pd.concat(frames, ignore_index=True)
+    table["organism"] = organism
+    table["financial_year"] = str(year)
+    table["baseline_period"] = period
+    table["rulebook"] = rb.label
+    table["assumed"] = [";".join(u.name for u in traces[c].assumptions()) for c in table["org_code"]]
+    for trace in traces.values():
+        trace.period = str(year)
+    national = None
+    if organism == "cdiff":
+        trusts = table[table["kind"].isin(KIND_GROUPS["trust"])]
+        national = national_line(trusts, rb, float(rb.value("national_reduction")))
+    return ObjectivesResult(table[OBJECTIVE_COLUMNS], rb, period, national, traces)
+
+
+def _apply_method(
+    organism: str, rb: Rulebook, baselines: list[Baseline], period: str, traces: dict[str, Trace]
+) -> pd.DataFrame:
+    if organism == "mrsa":
+        method = rb.value("reduction_method")
+        if method == "zero-tolerance":
+            return zero_tolerance_objectives(baselines, rb, period=period, traces=traces)
+        if method == "median-quartile":
+            return median_quartile_objectives(baselines, rb, period=period, traces=traces)
+        raise AssessmentError(f"{rb.id}: unknown reduction_method {method!r}")
+    method = rb.value("allocation_method")
+    if method == "uniform":
+        return uniform_objectives(baselines, rb, float(rb.value("national_reduction")), period=period, traces=traces)
+    if method == "median-quartile":
+        return median_quartile_objectives(
+            baselines,
+            rb,
+            reduction_name=("median_quartile_reduction", "median_quartile_reduction"),
+            period=period,
+            traces=traces,
+        )
+    raise AssessmentError(f"{rb.id}: unknown allocation_method {method!r}; expected uniform or median-quartile")
+
+
+def objectives_in_force(
+    engine: Engine,
+    library: RulebookLibrary,
+    organism: str,
+    year: FinancialYear,
+    rulebook: str | None = None,
+    what_if: dict[str, object] | None = None,
+) -> tuple[pd.DataFrame, Rulebook]:
+    """Each organisation's objective for the year: the agreed one of ``objectives.csv``
+    where there is one, else the engine's.
+
+    Returns
+    -------
+    (pandas.DataFrame, Rulebook)
+        ``org_code, kind, organism, objective, objective_source, q1..q4``, and the rulebook.
+    """
+    result = objectives_for_year(engine, library, organism, year, rulebook=rulebook, what_if=what_if)
+    engine_rows = result.table[result.table["target_cases"].notna()]
+    out = pd.DataFrame(
+        {
+            "org_code": engine_rows["org_code"],
+            "kind": engine_rows["kind"],
+            "organism": organism,
+            "objective": engine_rows["target_cases"].astype(int),
+            "objective_source": f"engine ({result.rulebook.id})",
+        }
+    )
+    agreed = read_table(engine, "objectives", organism=organism, financial_year=str(year))
+    if len(agreed):
+        kinds = read_table(engine, "organisations")[["code", "kind"]].rename(columns={"code": "org_code"})
+        agreed = agreed.merge(kinds, on="org_code")
+        agreed = pd.DataFrame(
+            {
+                "org_code": agreed["org_code"],
+                "kind": agreed["kind"],
+                "organism": organism,
+                "objective": agreed["objective_cases"].astype(int),
+                "objective_source": "agreed (objectives.csv)",
+                "q1": agreed["q1"],
+                "q2": agreed["q2"],
+                "q3": agreed["q3"],
+                "q4": agreed["q4"],
+            }
+        )
+        out = pd.concat([agreed, out[~out["org_code"].isin(agreed["org_code"])]], ignore_index=True)
+    for q in ("q1", "q2", "q3", "q4"):
+        if q not in out:
+            out[q] = pd.NA
+    return out.sort_values("org_code", ignore_index=True), result.rulebook
+
+
+def monitor_quarter(
+    engine: Engine,
+    library: RulebookLibrary,
+    quarter: Quarter,
+    *,
+    organisms: tuple[str, ...] = ("mrsa", "cdiff"),
+    kind: str | None = None,
+    what_if: dict[str, dict[str, object]] | None = None,
+) -> pd.DataFrame:
+    """Year-to-date cases against trajectory and objective for every organisation.
+
+    Parameters
+    ----------
+    quarter : Quarter
+    organisms : tuple of str
+    kind : {'trust', 'pct'}, optional
+    what_if : dict, optional
+        ``--set`` settings by organism.
+    """
+    year = quarter.year
+    frames = []
+    for organism in organisms:
+        try:
+            objectives, rb = objectives_in_force(engine, library, organism, year, what_if=(what_if or {}).get(organism))
+        except (AssessmentError, ValueError) as exc:
+            raise AssessmentError(f"{organism}: {exc}") from None
+        ytd = year_to_date_cases(engine, organism, quarter)
+        frames.append(monitor(objectives, ytd, quarter, {organism: rb}))
+    table = pd.concat(frames, ignore_index=True)
+    if kind is not None:
+        table = table[table["kind"].isin(KIND_GROUPS[kind])]
+    return table.sort_values(["organism", "org_code"], ignore_index=True)
+
+
+def savings_for_year(
+    engine: Engine,
+    library: RulebookLibrary,
+    organism: str,
+    year: FinancialYear,
+    **options: object,
+) -> tuple[dict[str, object], ObjectivesResult, Trace]:
+    """The cases the year's objectives would avoid, and their cost (RULES.md §1.7).
+
+    Counts trusts only: PCTs answer for the same cases again.
+    """
+    result = objectives_for_year(engine, library, organism, year, kind="trust", **options)  # type: ignore[arg-type]
+    trace = Trace.start("England (trusts)", str(year), f"{organism}-savings", result.rulebook)
+    return savings(result.table, result.rulebook, trace), result, trace
+
+
+def reviews_for_year(engine: Engine, year: FinancialYear) -> pd.DataFrame:
+    """MRSA cases of ``year`` by post-infection review assignment (zero tolerance)."""
+    cases = read_table(engine, "cases", organism="mrsa")
+    if cases.empty:
+        raise AssessmentError("no case-level MRSA reports (cases.csv) in the database")
+    dates = pd.to_datetime(cases["specimen_date"])
+    in_year = (dates >= pd.Timestamp(year.start)) & (dates <= pd.Timestamp(year.end))
+    if not in_year.any():
+        raise AssessmentError(f"no case-level MRSA reports in {year}")
+    table = review_assignments(cases[in_year], read_table(engine, "organisations"))
+    table.insert(3, "financial_year", str(year))
+    return table
+
+
+def year_to_date_cases(engine: Engine, organism: str, quarter: Quarter, codes: list[str] | None = None) -> pd.DataFrame:
+    """``org_code, organism, cases``: cases from 1 April to the end of ``quarter``, each
+    organisation counting the apportionment of its kind."""
+    months = [str(m) for m in quarter.year_to_date_months()]
+    filters: dict[str, object] = {"organism": organism, "month": months}
+    if codes is not None:
+        filters["org_code"] = codes
+    inf = read_table(engine, "infections", **filters)
+    orgs = read_table(engine, "organisations")[["code", "kind"]].rename(columns={"code": "org_code"})
+    inf = inf.merge(orgs, on="org_code")
+    counted = inf[inf["apportionment"] == inf["kind"].map(COUNTED_APPORTIONMENT)]
+    return counted.groupby(["org_code", "organism"], as_index=False)["cases"].sum()

@@ -1,0 +1,585 @@
+"""Infection objectives: the MRSA objective, C. difficile objectives, zero tolerance
+(RULES.md §1, §2).
+
+The Department of Health's MRSA objective (seed 001): "organisations with higher MRSA
+rates than the national median will be told to reduce them to the median or by 20 per
+cent, whichever is greater. Those better than the median will have to reduce rates to
+those of the best performing quartile, or by 20 per cent, whichever is less. Trusts in
+the best performing quartile will have their targets set locally with the aim of
+maintaining their performance." Trusts are compared with trusts on bed-day rates, PCTs
+with PCTs on population rates.
+
+C. difficile objectives (seed 000): each trust's objective is set "in order to produce an
+18 per cent national reduction"; the method was not published, so the allocation is a
+rulebook option (a uniform cut, or the median/quartile rule).
+
+All arithmetic that decides a group or rounds a case count is done in :class:`Decimal`,
+so that a rate exactly at the median is at the median and 9.5 cases round to 10.
+
+Pure functions: frames and rulebooks in, frames and traces out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from ..explain import NO_TRACE, Trace
+from ..rulebooks import Rulebook
+
+__all__ = [
+    "GROUPS",
+    "OBJECTIVE_COLUMNS",
+    "quantile_inc",
+    "round_half_up",
+    "decimal_rate",
+    "Baseline",
+    "median_quartile_objectives",
+    "uniform_objectives",
+    "zero_tolerance_objectives",
+    "national_line",
+    "savings",
+]
+
+GROUPS = (
+    "worse_than_median",
+    "better_than_median",
+    "best_quartile",
+    "exempt",
+    "uniform",
+    "zero_tolerance",
+    "no_rate",
+)
+
+#: The columns of ``oversight objectives`` (INTERFACE.md), then the extras.
+OBJECTIVE_COLUMNS = [
+    "org_code",
+    "kind",
+    "baseline_cases",
+    "denominator",
+    "baseline_rate",
+    "group",
+    "target_rate",
+    "target_cases",
+    "small_organisation",
+    "locally_set",
+    "reason",
+    "organism",
+    "financial_year",
+    "baseline_period",
+    "rulebook",
+    "agreed_cases",
+    "assumed",
+]
+
+_HUNDRED = Decimal(100)
+
+
+def quantile_inc(values: Sequence[Decimal], percentile: int | Decimal) -> Decimal:
+    """A percentile by linear interpolation, as spreadsheet ``PERCENTILE.INC``/``QUARTILE.INC``
+    and ``MEDIAN`` compute it (numpy's ``method="linear"``), in exact decimal arithmetic.
+
+    Parameters
+    ----------
+    values : sequence of Decimal
+        At least one value.
+    percentile : int or Decimal
+        0 to 100.
+
+    Notes
+    -----
+    With the values sorted ``x[0] ≤ … ≤ x[n-1]``, ``h = (n - 1) p / 100`` and the result is
+    ``x[⌊h⌋] + (h - ⌊h⌋)(x[⌊h⌋+1] - x[⌊h⌋])``.
+    """
+    if not values:
+        raise ValueError("a quantile needs at least one value")
+    xs = sorted(values)
+    h = (len(xs) - 1) * Decimal(percentile) / _HUNDRED
+    lo = int(h)  # h ≥ 0, so int() is floor
+    if lo + 1 >= len(xs):
+        return xs[-1]
+    return xs[lo] + (h - lo) * (xs[lo + 1] - xs[lo])
+
+
+def round_half_up(value: Decimal) -> int:
+    """Round to a whole number, halves up (9.5 → 10, 9.49 → 9)."""
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _rounder(rulebook: Rulebook) -> Callable[[Decimal], int]:
+    method = rulebook.value("target_cases_rounding")
+    if method != "half_up":
+        raise ValueError(f"{rulebook.id}: unknown target_cases_rounding {method!r}; expected half_up")
+    return round_half_up
+
+
+def decimal_rate(cases: int, denominator: float, per: float) -> Decimal:
+    """``cases ÷ denominator × per`` exactly [cases per ``per`` bed-days or residents]."""
+    return Decimal(cases) * Decimal(str(per)) / Decimal(str(denominator))
+
+
+def _d(x: Decimal | None, places: int = 2) -> str:
+    return "–" if x is None else f"{x:,.{places}f}"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What the objective rules need of one organisation.
+
+    Attributes
+    ----------
+    org_code, kind : str
+    cases : int
+        Baseline cases (trust-apportioned for trusts, residents' for PCTs) [cases].
+    denominator : float or None
+        Baseline bed-days or population, annual [bed-days or residents].
+    per : float
+        The rate unit [bed-days or residents], e.g. 100,000.
+    unit : str
+        ``bed-days`` or ``population``.
+    agreed : int or None
+        A locally agreed objective from ``objectives.csv`` [cases].
+    """
+
+    org_code: str
+    kind: str
+    cases: int
+    denominator: float | None
+    per: float
+    unit: str
+    agreed: int | None = None
+
+    @property
+    def rate(self) -> Decimal | None:
+        if self.denominator is None or not self.denominator > 0:
+            return None
+        return decimal_rate(self.cases, self.denominator, self.per)
+
+    def per_label(self) -> str:
+        return f"per {self.per:,.0f} {self.unit}"
+
+
+def _row(b: Baseline, **values: object) -> dict[str, object]:
+    rate = b.rate
+    return {
+        "org_code": b.org_code,
+        "kind": b.kind,
+        "baseline_cases": b.cases,
+        "denominator": b.denominator,
+        "baseline_rate": None if rate is None else float(rate),
+        "agreed_cases": b.agreed,
+        **values,
+    }
+
+
+def _baseline_step(b: Baseline, trace: Trace, rulebook: Rulebook, period: str) -> None:
+    rate = b.rate
+    trace.add(
+        "objective.baseline",
+        f"baseline {period}: {b.cases} cases, {b.unit} {b.denominator:,.0f} → rate {_d(rate)} {b.per_label()}"
+        if rate is not None
+        else f"baseline {period}: {b.cases} cases; no {b.unit} figure, so no rate",
+        inputs={"cases": b.cases, b.unit: b.denominator},
+        value=None if rate is None else float(rate),
+        source=f"infections and denominators, {period}",
+        uses=[rulebook["baseline_start_offset_months"], rulebook["baseline_months"]],
+    )
+
+
+def _small(b: Baseline, trace: Trace, rulebook: Rulebook) -> bool:
+    limit = rulebook["small_organisation_below_cases"]
+    small = b.cases < int(limit.value)
+    trace.add(
+        "objective.small",
+        f"{b.cases} baseline cases {'<' if small else '≥'} {limit.value}: "
+        + ("a small organisation, where a few cases move the rate a long way" if small else "not small"),
+        inputs={"baseline_cases": b.cases},
+        value=small,
+        uses=[limit],
+    )
+    return small
+
+
+def _target_cases(b: Baseline, target_rate: Decimal, trace: Trace, rulebook: Rulebook) -> int:
+    assert b.denominator is not None
+    exact = target_rate * Decimal(str(b.denominator)) / Decimal(str(b.per))
+    cases = _rounder(rulebook)(exact)
+    trace.add(
+        "objective.cases",
+        f"target cases = {_d(target_rate, 4)} × {b.denominator:,.0f} ÷ {b.per:,.0f} = {_d(exact, 3)} → {cases} "
+        "(rounded half up)",
+        inputs={"target_rate": float(target_rate), b.unit: b.denominator},
+        value=cases,
+        uses=[rulebook["target_cases_rounding"], rulebook["target_denominator"]],
+    )
+    return cases
+
+
+def _locally_set(b: Baseline, default_cases: int, trace: Trace) -> tuple[int, str]:
+    """A best-quartile target is set locally: an agreed value replaces the default."""
+    if b.agreed is None:
+        return default_cases, f" = {default_cases} cases by default, to be set locally"
+    trace.add(
+        "objective.local",
+        f"set locally: the agreed objective of {b.agreed} cases replaces the default {default_cases}",
+        inputs={"agreed_cases": b.agreed},
+        value=b.agreed,
+        source="objectives.csv",
+    )
+    return b.agreed, f"; {b.agreed} cases agreed locally (default {default_cases})"
+
+
+def median_quartile_objectives(
+    baselines: Sequence[Baseline],
+    rulebook: Rulebook,
+    *,
+    reduction_name: tuple[str, str] = ("worse_than_median_reduction", "better_than_median_reduction"),
+    period: str = "",
+    traces: dict[str, Trace] | None = None,
+) -> pd.DataFrame:
+    """Targets by the median / best-quartile / 20% rule, one organisation kind at a time.
+
+    Parameters
+    ----------
+    baselines : sequence of Baseline
+        Organisations of one kind group (trusts, or PCTs and CCGs): compared with each other.
+    rulebook : Rulebook
+        ``mrsa-objective`` (or ``cdiff-objective`` for ``--method median-quartile``).
+    reduction_name : (str, str)
+        The rulebook values of the reduction for worse- and better-than-median organisations.
+    period : str
+        The baseline period, for the text of the trace.
+    traces : dict, optional
+        Filled with one :class:`Trace` per organisation, keyed by code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The objective columns (see :data:`OBJECTIVE_COLUMNS`) except the labels the caller adds.
+
+    Notes
+    -----
+    With baseline rate r, national median M and best-quartile boundary Q (the 25th
+    percentile; lower is better):
+
+    - r > M: target = min(M, (1 − 0.2) r), the greater reduction;
+    - Q < r ≤ M: target = max(Q, (1 − 0.2) r), the lesser reduction;
+    - r ≤ Q: set locally; default target = r (maintain), replaced by an agreed value.
+
+    Under ``mrsa-objective-2009-10`` organisations with fewer than 12 baseline cases are
+    exempt (target = baseline). Target cases = target rate × denominator ÷ per, rounded half
+    up.
+
+    References
+    ----------
+    Seed 001 (HSJ, "PCTs could struggle to hit MRSA objective"); RULES.md §1.
+    """
+    worse_cut = rulebook[reduction_name[0]]
+    better_cut = rulebook[reduction_name[1]]
+    median_p, quartile_p = rulebook["median_percentile"], rulebook["best_quartile_percentile"]
+    method = rulebook["quantile_method"]
+    if method.value != "linear":
+        raise ValueError(f"{rulebook.id}: unknown quantile_method {method.value!r}; expected linear")
+    exemption = rulebook.values.get("exemption_below_cases")
+    rates = [b.rate for b in baselines if b.rate is not None]
+    median = quantile_inc(rates, median_p.value) if rates else None
+    quartile = quantile_inc(rates, quartile_p.value) if rates else None
+    rows = []
+    for b in baselines:
+        trace = (
+            traces.setdefault(b.org_code, Trace.start(b.org_code, period, rulebook.regime, rulebook))
+            if traces is not None
+            else NO_TRACE
+        )
+        _baseline_step(b, trace, rulebook, period)
+        small = _small(b, trace, rulebook)
+        r = b.rate
+        if r is None or median is None or quartile is None:
+            rows.append(
+                _row(
+                    b,
+                    group="no_rate",
+                    target_rate=None,
+                    target_cases=None,
+                    small_organisation=small,
+                    locally_set=False,
+                    reason=f"no {b.unit} figure for the baseline: no rate, no objective",
+                )
+            )
+            continue
+        trace.add(
+            "objective.national",
+            f"national median {_d(median)} and best-quartile boundary {_d(quartile)} of {len(rates)} "
+            f"{'trusts' if b.unit == 'bed-days' else 'PCTs and CCGs'}' baseline rates",
+            inputs={"organisations": len(rates)},
+            value={"median": float(median), "best_quartile": float(quartile)},
+            uses=[median_p, quartile_p, method],
+        )
+        locally = False
+        if exemption is not None and exemption.value is not None and b.cases < int(exemption.value):
+            group, target = "exempt", r
+            text = (
+                f"{b.cases} baseline cases < {exemption.value}: exempt from reducing "
+                f"→ keep the rate {_d(r)} {b.per_label()}"
+            )
+            trace.add("objective.group", text, value=group, uses=[exemption])
+        elif r > median:
+            cut = Decimal(str(worse_cut.value))
+            reduced = (1 - cut) * r
+            group, target = "worse_than_median", min(median, reduced)
+            which = "the median" if median <= reduced else f"{cut:.0%} less"
+            text = (
+                f"rate {_d(r)} is above the median {_d(median)}: reduce to the median or by {cut:.0%}, "
+                f"whichever is greater → {which}, {_d(target)} {b.per_label()}"
+            )
+            trace.add("objective.group", text, inputs={"rate": float(r)}, value=group, uses=[worse_cut])
+        elif r > quartile:
+            cut = Decimal(str(better_cut.value))
+            reduced = (1 - cut) * r
+            group, target = "better_than_median", max(quartile, reduced)
+            which = (
+                "the best quartile"
+                if quartile > reduced
+                else (f"{cut:.0%} less" if reduced > quartile else f"{cut:.0%} less, which is the best quartile")
+            )
+            where = "at" if r == median else "below"
+            text = (
+                f"rate {_d(r)} is {where} the median {_d(median)} and above the best quartile {_d(quartile)}: "
+                f"reduce to the best quartile or by {cut:.0%}, whichever is less → {which}, "
+                f"{_d(target)} {b.per_label()}"
+            )
+            trace.add("objective.group", text, inputs={"rate": float(r)}, value=group, uses=[better_cut])
+        else:
+            group, target, locally = "best_quartile", r, True
+            where = "at" if r == quartile else "below"
+            text = (
+                f"rate {_d(r)} is {where} the best-quartile boundary {_d(quartile)}: set locally, "
+                f"aiming to maintain performance → keep {_d(target)} {b.per_label()}"
+            )
+            trace.add(
+                "objective.group",
+                text,
+                inputs={"rate": float(r)},
+                value=group,
+                uses=[rulebook["best_quartile_default"]],
+            )
+        cases = _target_cases(b, target, trace, rulebook)
+        if locally:
+            cases, local_text = _locally_set(b, cases, trace)
+            text += local_text
+        else:
+            text = f"{text} = {cases} cases"
+        trace.result = {"group": group, "target_rate": float(target), "target_cases": cases}
+        rows.append(
+            _row(
+                b,
+                group=group,
+                target_rate=float(target),
+                target_cases=cases,
+                small_organisation=small,
+                locally_set=locally,
+                reason=text,
+            )
+        )
+    return pd.DataFrame(rows)
+
+
+def uniform_objectives(
+    baselines: Sequence[Baseline],
+    rulebook: Rulebook,
+    reduction: float,
+    *,
+    period: str = "",
+    traces: dict[str, Trace] | None = None,
+) -> pd.DataFrame:
+    """Every organisation's objective = its baseline cut by the national reduction.
+
+    Parameters
+    ----------
+    baselines : sequence of Baseline
+    rulebook : Rulebook
+        A ``cdiff-objective`` rulebook.
+    reduction : float
+        The national reduction [proportion], e.g. 0.18 (``--reduction``, else the rulebook's).
+    period : str
+    traces : dict, optional
+
+    Notes
+    -----
+    objective = baseline cases × (1 − reduction), rounded half up: 77 × 0.82 = 63.14 → 63;
+    zero and single-digit objectives stand (seed 000: four trusts had a target of zero).
+    An agreed objective in ``objectives.csv`` is shown beside it (``agreed_cases``).
+    """
+    cut = Decimal(str(reduction))
+    rounder = _rounder(rulebook)
+    rows = []
+    for b in baselines:
+        trace = (
+            traces.setdefault(b.org_code, Trace.start(b.org_code, period, rulebook.regime, rulebook))
+            if traces is not None
+            else NO_TRACE
+        )
+        _baseline_step(b, trace, rulebook, period)
+        small = _small(b, trace, rulebook)
+        exact = Decimal(b.cases) * (1 - cut)
+        cases = rounder(exact)
+        text = f"{b.cases} baseline cases less {cut:.0%} = {_d(exact, 2)} → {cases} cases (rounded half up)"
+        trace.add(
+            "objective.uniform",
+            text,
+            inputs={"baseline_cases": b.cases, "reduction": reduction},
+            value=cases,
+            uses=[rulebook["national_reduction"], rulebook["target_cases_rounding"], rulebook["allocation_method"]],
+        )
+        r = b.rate
+        target_rate = None if r is None else float(Decimal(cases) * Decimal(str(b.per)) / Decimal(str(b.denominator)))
+        if b.agreed is not None and b.agreed != cases:
+            text += f"; agreed locally: {b.agreed}"
+        trace.result = {"group": "uniform", "target_cases": cases}
+        rows.append(
+            _row(
+                b,
+                group="uniform",
+                target_rate=target_rate,
+                target_cases=cases,
+                small_organisation=small,
+                locally_set=False,
+                reason=text,
+            )
+        )
+    return pd.DataFrame(rows)
+
+
+def zero_tolerance_objectives(
+    baselines: Sequence[Baseline],
+    rulebook: Rulebook,
+    *,
+    period: str = "",
+    traces: dict[str, Trace] | None = None,
+) -> pd.DataFrame:
+    """Zero tolerance (from 2013-14): every organisation's MRSA objective is zero.
+
+    Every case then needs a post-infection review assigning it to the trust, the CCG or a
+    third party (RULES.md §1.6).
+    """
+    objective = rulebook["objective_cases"]
+    rows = []
+    for b in baselines:
+        trace = (
+            traces.setdefault(b.org_code, Trace.start(b.org_code, period, rulebook.regime, rulebook))
+            if traces is not None
+            else NO_TRACE
+        )
+        _baseline_step(b, trace, rulebook, period)
+        small = _small(b, trace, rulebook)
+        text = f"zero tolerance: objective {objective.value} cases; every case has a post-infection review"
+        trace.add(
+            "objective.zero_tolerance",
+            text,
+            value=objective.value,
+            uses=[objective, rulebook["post_infection_review_required"]],
+        )
+        trace.result = {"group": "zero_tolerance", "target_cases": int(objective.value)}
+        rows.append(
+            _row(
+                b,
+                group="zero_tolerance",
+                target_rate=0.0,
+                target_cases=int(objective.value),
+                small_organisation=small,
+                locally_set=False,
+                reason=text,
+            )
+        )
+    return pd.DataFrame(rows)
+
+
+def national_line(objectives: pd.DataFrame, rulebook: Rulebook, reduction: float) -> dict[str, object]:
+    """Baseline total, objectives total and the reduction they achieve.
+
+    Parameters
+    ----------
+    objectives : pandas.DataFrame
+        Rows of one organisation kind group (trusts; PCTs would count the same cases twice).
+    rulebook : Rulebook
+        A ``cdiff-objective`` rulebook (its national baseline and ambition, if given).
+    reduction : float
+        The national reduction asked for [proportion].
+
+    Returns
+    -------
+    dict
+        ``baseline_total, objectives_total, reduction_achieved, reduction_asked,
+        meets_ambition`` and the published national figures where the rulebook has them.
+    """
+    rated = objectives[objectives["target_cases"].notna()]
+    baseline = int(rated["baseline_cases"].sum())
+    total = int(rated["target_cases"].sum())
+    achieved = None if baseline == 0 else float(1 - Decimal(total) / Decimal(baseline))
+    line: dict[str, object] = {
+        "baseline_total": baseline,
+        "objectives_total": total,
+        "reduction_achieved": achieved,
+        "reduction_asked": reduction,
+        "meets_ambition": achieved is not None and achieved >= reduction - 1e-12,
+    }
+    for name in ("national_baseline_cases", "national_ambition_cases"):
+        if name in rulebook.values and rulebook.value(name) is not None:
+            line[name] = rulebook.value(name)
+    return line
+
+
+def savings(objectives: pd.DataFrame, rulebook: Rulebook, trace: Trace = NO_TRACE) -> dict[str, object]:
+    """Cases avoided if every organisation met its objective, and what they would save.
+
+    Parameters
+    ----------
+    objectives : pandas.DataFrame
+        Objective rows of one kind group (trusts: the PCT rows count the same cases again).
+    rulebook : Rulebook
+        With ``cost_per_case`` [GBP], ``savings_horizon_years`` [years] and
+        ``discount_rate`` [per year]; ``claimed_net_saving`` [GBP] when the source claimed one.
+    trace : Trace, optional
+
+    Returns
+    -------
+    dict
+        ``cases_avoided_per_year, cost_per_case, horizon_years, discount_rate,
+        saving_per_year, saving_over_horizon`` (GBP, discounted) and ``claimed_net_saving``.
+
+    Notes
+    -----
+    cases avoided = Σ max(baseline cases − objective, 0); the saving over the horizon is
+    Σ_{t=0}^{h−1} avoided × cost ÷ (1 + d)^t, assuming the reduction is held every year.
+    The seed's £160m net over 10 years (seed 001) also counted avoided deaths, so it is an
+    order-of-magnitude check, not a like-for-like one.
+    """
+    rated = objectives[objectives["target_cases"].notna()]
+    avoided = int((rated["baseline_cases"] - rated["target_cases"]).clip(lower=0).sum())
+    cost, horizon, rate = rulebook["cost_per_case"], rulebook["savings_horizon_years"], rulebook["discount_rate"]
+    per_year = Decimal(avoided) * Decimal(str(cost.value))
+    factor = sum(1 / (1 + Decimal(str(rate.value))) ** t for t in range(int(horizon.value)))
+    total = per_year * factor
+    trace.add(
+        "objective.savings",
+        f"{avoided} cases avoided a year × £{cost.value:,} = £{per_year:,.0f} a year; over {horizon.value} years "
+        f"discounted at {Decimal(str(rate.value)):.1%}: £{total:,.0f}",
+        inputs={"organisations": len(rated), "cases_avoided_per_year": avoided},
+        value=float(total),
+        uses=[cost, horizon, rate],
+    )
+    out: dict[str, object] = {
+        "cases_avoided_per_year": avoided,
+        "cost_per_case": float(cost.value),
+        "horizon_years": int(horizon.value),
+        "discount_rate": float(rate.value),
+        "saving_per_year": float(per_year),
+        "saving_over_horizon": float(total),
+    }
+    claimed = rulebook.values.get("claimed_net_saving")
+    if claimed is not None and claimed.value is not None:
+        out["claimed_net_saving"] = float(claimed.value)
+    return out

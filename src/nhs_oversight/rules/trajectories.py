@@ -1,0 +1,179 @@
+"""Trajectories and monitoring: the annual objective applied to each quarter (RULES.md §2).
+
+"Monitor … assessing organisations' C difficile performance against a quarterly target"
+(seed 000). The annual objective becomes a year-to-date trajectory: by default equal
+quarters (25/50/75/100%), or a trajectory agreed with the trust (Dudley, 2011-12: annual
+77, trajectory 36 by the end of Q2). Monitoring compares year-to-date cases with it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+
+from ..explain import NO_TRACE, Trace
+from ..periods import Quarter
+from ..rulebooks import Rulebook, RuleValue
+from .objectives import round_half_up
+
+__all__ = ["MONITOR_COLUMNS", "year_to_date_trajectory", "monitor"]
+
+MONITOR_COLUMNS = [
+    "org_code",
+    "kind",
+    "organism",
+    "quarter",
+    "ytd_cases",
+    "trajectory",
+    "objective",
+    "objective_source",
+    "status",
+    "cases_to_objective",
+    "penalty",
+    "reason",
+    "rulebook",
+    "assumed",
+]
+
+
+def year_to_date_trajectory(
+    objective: int,
+    quarter: int,
+    shares: RuleValue,
+    rounding: RuleValue,
+    agreed: tuple[int, ...] | None = None,
+) -> Decimal:
+    """The year-to-date trajectory at the end of a quarter.
+
+    Parameters
+    ----------
+    objective : int
+        The annual objective [cases].
+    quarter : int
+        1 to 4.
+    shares : RuleValue
+        ``trajectory_shares``: cumulative share of the objective by the end of each quarter.
+    rounding : RuleValue
+        ``trajectory_rounding``: ``none`` (exact) or ``half_up``.
+    agreed : tuple of 4 ints, optional
+        An agreed cumulative trajectory (``objectives.csv`` q1..q4), which replaces the default.
+
+    Returns
+    -------
+    Decimal
+        [cases, cumulative from 1 April]
+
+    Examples
+    --------
+    An annual objective of 77 in equal quarters is 19.25 by the end of Q1 and 38.5 by Q2; the
+    agreed Dudley trajectory was 36 by Q2.
+    """
+    if agreed is not None:
+        return Decimal(agreed[quarter - 1])
+    exact = Decimal(objective) * Decimal(str(shares.value[quarter - 1]))
+    if rounding.value == "none":
+        return exact
+    if rounding.value == "half_up":
+        return Decimal(round_half_up(exact))
+    raise ValueError(f"{rounding.rulebook}: unknown trajectory_rounding {rounding.value!r}")
+
+
+def _fmt(x: Decimal) -> str:
+    return f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def monitor(
+    objectives: pd.DataFrame,
+    ytd_cases: pd.DataFrame,
+    quarter: Quarter,
+    rulebooks: dict[str, Rulebook],
+    traces: dict[tuple[str, str], Trace] | None = None,
+) -> pd.DataFrame:
+    """Year-to-date cases against trajectory and objective, for every organisation.
+
+    Parameters
+    ----------
+    objectives : pandas.DataFrame
+        ``org_code, kind, organism, objective, objective_source, q1, q2, q3, q4`` (q's empty
+        unless an agreed trajectory).
+    ytd_cases : pandas.DataFrame
+        ``org_code, organism, cases``: year-to-date cases to the end of ``quarter``.
+    quarter : Quarter
+    rulebooks : dict
+        The objective rulebook of each organism (for the trajectory and any penalty).
+    traces : dict, optional
+        Traces keyed by (org_code, organism): the steps are appended to those present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`MONITOR_COLUMNS`. ``status`` is ``objective_exceeded`` (year-to-date cases
+        already above the annual objective), ``above_trajectory``, or ``on_trajectory``
+        (at or below it: equal is on trajectory).
+    """
+    merged = objectives.merge(ytd_cases, on=["org_code", "organism"], how="left")
+    merged["cases"] = merged["cases"].fillna(0).astype("int64")
+    rows = []
+    for r in merged.itertuples(index=False):
+        rb = rulebooks[r.organism]
+        agreed = None
+        if not any(pd.isna(getattr(r, q)) for q in ("q1", "q2", "q3", "q4")):
+            agreed = tuple(int(getattr(r, q)) for q in ("q1", "q2", "q3", "q4"))
+        shares, rounding = rb["trajectory_shares"], rb["trajectory_rounding"]
+        trajectory = year_to_date_trajectory(int(r.objective), quarter.number, shares, rounding, agreed)
+        ytd = int(r.cases)
+        if ytd > r.objective:
+            status = "objective_exceeded"
+        elif ytd > trajectory:
+            status = "above_trajectory"
+        else:
+            status = "on_trajectory"
+        how = "agreed trajectory" if agreed else f"{shares.value[quarter.number - 1]:.0%} of the objective"
+        reason = (
+            f"{ytd} cases to the end of {quarter} against a trajectory of {_fmt(trajectory)} ({how}) "
+            f"and an annual objective of {int(r.objective)}: {status.replace('_', ' ')}"
+        )
+        penalty_value = rb.values.get("penalty_per_case")
+        penalty = None
+        if penalty_value is not None and penalty_value.value is not None:
+            penalty = max(0, ytd - int(r.objective)) * float(penalty_value.value)
+            reason += f"; penalty £{penalty:,.0f} ({max(0, ytd - int(r.objective))} cases above the objective)"
+        trace = (traces or {}).get((r.org_code, r.organism), NO_TRACE)
+        trace.add(
+            "monitor.trajectory",
+            f"year-to-date trajectory to the end of {quarter}: {_fmt(trajectory)} cases ({how})",
+            inputs={"objective": int(r.objective), **({"agreed": list(agreed)} if agreed else {})},
+            value=float(trajectory),
+            source="objectives.csv (q1..q4)" if agreed else None,
+            uses=[] if agreed else [shares, rounding],
+        )
+        trace.add(
+            "monitor.status",
+            reason,
+            inputs={"ytd_cases": ytd, "trajectory": float(trajectory), "objective": int(r.objective)},
+            value=status,
+            source=f"infections, {quarter.year_to_date_months()[0]} to {quarter.months()[-1]}",
+            uses=[penalty_value] if penalty is not None and penalty_value is not None else [],
+        )
+        trace.result = {"status": status, "ytd_cases": ytd, "trajectory": float(trajectory)}
+        assumed = [] if agreed else [v.name for v in (shares, rounding) if v.status in ("assumed", "what-if")]
+        rows.append(
+            {
+                "org_code": r.org_code,
+                "kind": r.kind,
+                "organism": r.organism,
+                "quarter": str(quarter),
+                "ytd_cases": ytd,
+                "trajectory": float(trajectory),
+                "objective": int(r.objective),
+                "objective_source": r.objective_source,
+                "status": status,
+                "cases_to_objective": int(r.objective) - ytd,
+                "penalty": penalty,
+                "reason": reason,
+                "rulebook": rb.label,
+                "assumed": ";".join(assumed),
+            }
+        )
+    return pd.DataFrame(rows, columns=MONITOR_COLUMNS)

@@ -8,16 +8,16 @@ plain text (``oversight explain``) and as JSON (the API, ``--out x.json``).
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass, field
 from typing import Any
-
-from pydantic import BaseModel, Field
 
 from .rulebooks.model import STATUS_MEANING, Rulebook, RuleValue
 
 __all__ = ["Step", "Trace", "ValueUsed", "NullTrace", "NO_TRACE"]
 
 
-class ValueUsed(BaseModel):
+@dataclass(frozen=True, slots=True)
+class ValueUsed:
     """A rulebook value as a step used it."""
 
     name: str
@@ -31,19 +31,11 @@ class ValueUsed(BaseModel):
 
     @classmethod
     def of(cls, rv: RuleValue) -> ValueUsed:
-        return cls(
-            name=rv.name,
-            value=rv.value,
-            unit=rv.unit,
-            status=rv.status,
-            rulebook=rv.rulebook,
-            source_title=rv.source.title,
-            source_address=rv.source.address,
-            note=rv.note,
-        )
+        return cls(rv.name, rv.value, rv.unit, rv.status, rv.rulebook, rv.source.title, rv.source.address, rv.note)
 
 
-class Step(BaseModel):
+@dataclass(slots=True)
+class Step:
     """One step of a computation.
 
     Attributes
@@ -58,27 +50,42 @@ class Step(BaseModel):
         What the step produced.
     source : str, optional
         Where the inputs came from (a file, a table, an earlier step).
-    uses : list of ValueUsed
+    uses : list of RuleValue
         The rulebook values the step used.
     """
 
     rule: str
     text: str
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
     value: Any = None
     source: str | None = None
-    uses: list[ValueUsed] = Field(default_factory=list)
+    uses: list[RuleValue] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "text": self.text,
+            "inputs": self.inputs,
+            "value": self.value,
+            "source": self.source,
+            "uses": [asdict(ValueUsed.of(u)) for u in self.uses],
+        }
 
 
-class Trace(BaseModel):
-    """The ordered steps behind one result for one organisation and period."""
+@dataclass
+class Trace:
+    """The ordered steps behind one result for one organisation and period.
+
+    Rule functions fill it while they compute (plain dataclasses: cheap enough to keep a
+    trace for every organisation of a national run).
+    """
 
     subject: str
     period: str
     regime: str
     rulebook: str | None = None
-    what_if: dict[str, Any] = Field(default_factory=dict)
-    steps: list[Step] = Field(default_factory=list)
+    what_if: dict[str, Any] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
     result: Any = None
 
     @classmethod
@@ -102,17 +109,7 @@ class Trace(BaseModel):
         uses: list[RuleValue] | None = None,
     ) -> Any:
         """Append a step and return its value, so a rule can write ``x = trace.add(...)``."""
-        # built without re-validation: the rule functions are the only writers
-        self.steps.append(
-            Step.model_construct(
-                rule=rule,
-                text=text,
-                inputs=inputs or {},
-                value=value,
-                source=source,
-                uses=[ValueUsed.of(u) for u in uses or []],
-            )
-        )
+        self.steps.append(Step(rule, text, inputs or {}, value, source, list(uses or ())))
         return value
 
     def values_used(self) -> list[ValueUsed]:
@@ -120,15 +117,30 @@ class Trace(BaseModel):
         seen: dict[tuple[str, str], ValueUsed] = {}
         for step in self.steps:
             for u in step.uses:
-                seen.setdefault((u.rulebook, u.name), u)
+                if (u.rulebook, u.name) not in seen:
+                    seen[(u.rulebook, u.name)] = ValueUsed.of(u)
         return list(seen.values())
 
     def assumptions(self) -> list[ValueUsed]:
         """The values used that rest on an assumption or a what-if setting."""
         return [u for u in self.values_used() if u.status in ("assumed", "what-if")]
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready rendering, with every value used and the assumptions."""
+        return {
+            "subject": self.subject,
+            "period": self.period,
+            "regime": self.regime,
+            "rulebook": self.rulebook,
+            "what_if": self.what_if,
+            "steps": [s.to_dict() for s in self.steps],
+            "result": self.result,
+            "values_used": [asdict(u) for u in self.values_used()],
+            "assumptions": [u.name for u in self.assumptions()],
+        }
+
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.model_dump(mode="json"), indent=indent, default=str)
+        return json.dumps(self.to_dict(), indent=indent, default=str)
 
     def to_text(self) -> str:
         """A readable rendering: header, numbered steps, then values and their sources."""
@@ -177,10 +189,10 @@ def _fmt(value: Any) -> str:
 
 
 class NullTrace(Trace):
-    """A trace that records nothing: rule functions run untraced at full speed."""
+    """A trace that records nothing: rule functions run untraced."""
 
-    def add(self, rule: str, text: str, **_: Any) -> Any:  # type: ignore[override]
-        return _.get("value")
+    def add(self, rule: str, text: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        return kwargs.get("value")
 
 
 #: Pass to a rule function's ``trace`` to skip tracing.

@@ -11,9 +11,9 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from .. import __version__
-from ..assess import national_totals, rates_for_year
-from ..periods import FinancialYear
-from ..rulebooks import RulebookLibrary
+from ..assess import monitor_quarter, national_totals, objectives_for_year, rates_for_year, savings_for_year
+from ..periods import FinancialYear, Quarter
+from ..rulebooks import RulebookError, RulebookLibrary
 from ..store import import_log, read_table
 
 __all__ = ["ReportContext", "build_report", "render_report"]
@@ -109,7 +109,11 @@ def build_report(engine: Engine, library: RulebookLibrary, context: ReportContex
             )
         )
     used = [rulebook["trust_rate_per_bed_days"], rulebook["population_rate_per_residents"], small]
+    objectives = objectives_section(engine, library, fys)
+    if objectives is not None:
+        summary += objectives.pop("summary")
     return {
+        "objectives": objectives,
         "title": "NHS oversight report" + (" (demo data)" if context.demo else ""),
         "generated_at": context.generated_at.strftime("%Y-%m-%d %H:%M %Z").strip(),
         "version": __version__,
@@ -141,3 +145,92 @@ def render_report(variables: dict, path: Path) -> Path:
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def objective_year(library: RulebookLibrary, years: list[FinancialYear]) -> FinancialYear | None:
+    """The latest year of the data for which both MRSA and C. difficile objectives have a
+    rulebook in force."""
+    for fy in sorted(years, reverse=True):
+        try:
+            for regime in ("mrsa-objective", "cdiff-objective"):
+                library.in_force(regime, fy.start)
+        except RulebookError:
+            continue
+        return fy
+    return None
+
+
+def _group_counts(table: pd.DataFrame) -> list[list[object]]:
+    table = table.assign(kind_group=table["kind"].map(lambda k: "PCTs and CCGs" if k in ("pct", "ccg") else "trusts"))
+    counts = table.groupby(["kind_group", "group"]).size().unstack(fill_value=0)
+    cols = [
+        g
+        for g in (
+            "worse_than_median",
+            "better_than_median",
+            "best_quartile",
+            "exempt",
+            "uniform",
+            "zero_tolerance",
+            "no_rate",
+        )
+        if g in counts.columns
+    ]
+    return [["", *cols]] + [[idx, *[int(counts.at[idx, c]) for c in cols]] for idx in counts.index]
+
+
+def objectives_section(engine: Engine, library: RulebookLibrary, years: list[FinancialYear]) -> dict | None:
+    """Objectives, the C. difficile national line, savings and year-end monitoring."""
+    fy = objective_year(library, years)
+    if fy is None:
+        return None
+    mrsa = objectives_for_year(engine, library, "mrsa", fy)
+    cdiff = objectives_for_year(engine, library, "cdiff", fy)
+    saving, _, _ = savings_for_year(engine, library, "mrsa", fy)
+    q4 = Quarter(fy, 4)
+    monitoring = monitor_quarter(engine, library, q4)
+    status = monitoring.groupby(["organism", "status"]).size().unstack(fill_value=0)
+    exceeded = monitoring[monitoring["status"] == "objective_exceeded"].sort_values(["organism", "cases_to_objective"])
+    national = cdiff.national or {}
+    rows = []
+    for organism, result in (("MRSA", mrsa), ("C. difficile", cdiff)):
+        for r in result.table.sort_values(["kind", "org_code"]).itertuples(index=False):
+            rows.append({"organism": organism, **r._asdict()})
+    small = mrsa.table[mrsa.table["kind"].isin(("foundation_trust", "nhs_trust"))]
+    summary = [
+        (f"MRSA objectives {fy}", f"{mrsa.rulebook.id}, baseline {mrsa.baseline_period}"),
+        (
+            f"C. difficile objectives {fy}",
+            (
+                f"{national.get('objectives_total', 0):,} cases for trusts, a reduction of "
+                f"{national.get('reduction_achieved', 0):.1%} on {national.get('baseline_total', 0):,} "
+                f"({cdiff.rulebook.id})"
+            ),
+        ),
+        (
+            f"Monitoring at {q4}: objectives exceeded",
+            ", ".join(
+                f"{o}: {int(status.at[o, 'objective_exceeded']) if 'objective_exceeded' in status.columns else 0}"
+                for o in status.index
+            ),
+        ),
+    ]
+    return {
+        "year": str(fy),
+        "quarter": str(q4),
+        "mrsa_rulebook": mrsa.rulebook.id,
+        "cdiff_rulebook": cdiff.rulebook.id,
+        "mrsa_groups": _group_counts(mrsa.table),
+        "cdiff_groups": _group_counts(cdiff.table),
+        "baseline": mrsa.baseline_period,
+        "national": national,
+        "saving": saving,
+        "small_acute": int(small["small_organisation"].sum()),
+        "acute": len(small),
+        "status_columns": list(status.columns),
+        "status_rows": [[o, *[int(status.at[o, c]) for c in status.columns]] for o in status.index],
+        "exceeded": exceeded.head(40).to_dict("records"),
+        "exceeded_total": len(exceeded),
+        "rows": rows,
+        "summary": summary,
+    }

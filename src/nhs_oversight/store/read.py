@@ -31,8 +31,8 @@ def read_table(engine: Engine, name: str, **equals: Any) -> pd.DataFrame:
         else:
             stmt = stmt.where(table.c[col] == value)
     with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
-    return pd.DataFrame(rows, columns=[c.name for c in table.columns])
+        frame = pd.read_sql(stmt, conn)
+    return frame[[c.name for c in table.columns]]
 
 
 def is_empty(engine: Engine) -> bool:

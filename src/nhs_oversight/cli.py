@@ -210,18 +210,30 @@ def _setup(
 
 
 def _show_table(frame: pd.DataFrame, title: str | None = None, max_rows: int = 400) -> None:
+    """Print a table that fits the terminal: headers wrap at underscores, the first column
+    (a code) is never broken, and a ``reason`` column is listed below the table, one line
+    per row, so that it reads as sentences."""
     from rich.table import Table
 
+    reasons = frame["reason"] if "reason" in frame.columns else None
+    shown = frame.drop(columns="reason") if reasons is not None else frame
     table = Table(title=title, show_lines=False, header_style="bold")
-    for col in frame.columns:
-        numeric = frame[col].dtype.kind in "iuf"
-        # identifiers and numbers are never broken; prose wraps at spaces
-        words = frame[col].astype(str).str.contains(" ").any()
-        table.add_column(str(col), justify="right" if numeric else "left", no_wrap=not words, overflow="fold")
-    for row in frame.head(max_rows).itertuples(index=False):
+    for i, col in enumerate(shown.columns):
+        numeric = shown[col].dtype.kind in "iuf"
+        table.add_column(
+            str(col).replace("_", " "),
+            justify="right" if numeric else "left",
+            no_wrap=i == 0,
+            overflow="fold",
+        )
+    for row in shown.head(max_rows).itertuples(index=False):
         table.add_row(*["" if _blank(v) else (f"{v:,.2f}" if isinstance(v, float) else str(v)) for v in row])
     console = _console()
     console.print(table)
+    if reasons is not None:
+        first = shown.columns[0]
+        for key, reason in zip(shown[first].head(max_rows), reasons.head(max_rows)):
+            console.print(f"  {key}: {reason}", soft_wrap=True)
     if len(frame) > max_rows:
         console.print(f"… {len(frame) - max_rows} more rows; use --out FILE for the whole table")
 
@@ -233,11 +245,26 @@ def _blank(value: object) -> bool:
         return False
 
 
-def _emit(frame: pd.DataFrame, out: Path | None, title: str, metadata: dict[str, object]) -> None:
+def _emit(
+    frame: pd.DataFrame,
+    out: Path | None,
+    title: str,
+    metadata: dict[str, object],
+    display: list[str] | None = None,
+) -> None:
+    """Write ``frame`` to ``--out``, or print it: on screen only the ``display`` columns,
+    with the assumed values the rows rest on listed once below the table."""
     from .output import write_table
 
     if out is None:
-        _show_table(frame, title)
+        shown = frame[[c for c in display if c in frame.columns]] if display else frame
+        _show_table(shown, title)
+        if "assumed" in frame.columns:
+            names = sorted({n for cell in frame["assumed"].dropna() for n in str(cell).split(";") if n})
+            if names:
+                _console().print(f"These results rest on assumed values: {', '.join(names)}.")
+        if display:
+            _console().print(f"(--out FILE writes all {len(frame.columns)} columns)")
         return
     try:
         write_table(frame, out, metadata)
@@ -457,7 +484,8 @@ def rates(
     if kind:
         frame = frame[frame["apportionment"] == ("trust" if kind is KindGroup.trust else "population")]
     meta: dict[str, object] = {"command": "rates", "financial_year": str(fy), "rulebook": rb.id, "what_if": what_if}
-    _emit(frame.reset_index(drop=True), out, f"Cases and rates, {fy} ({rb.label})", meta)
+    display = ["org_code", "name", "kind", "organism", "apportionment", "cases", "denominator", "rate", "reason"]
+    _emit(frame.reset_index(drop=True), out, f"Cases and rates, {fy} ({rb.label})", meta, display)
 
 
 @app.command()
@@ -558,13 +586,23 @@ def _objectives(
     if result.national is not None:
         meta["national"] = result.national
         table = pd.concat([table, pd.DataFrame([_national_row(result)])], ignore_index=True)
-    _emit(
-        table,
-        out,
+    title = (
         f"{organism.upper() if organism == 'mrsa' else 'C. difficile'} objectives {fy} "
-        f"(baseline {result.baseline_period}; {result.rulebook.label})",
-        meta,
+        f"(baseline {result.baseline_period}; {result.rulebook.label})"
     )
+    display = [
+        "org_code",
+        "kind",
+        "baseline_cases",
+        "baseline_rate",
+        "group",
+        "target_rate",
+        "target_cases",
+        "small_organisation",
+        "locally_set",
+        "reason",
+    ]
+    _emit(table, out, title, meta, display)
 
 
 def _national_row(result: ObjectivesResult) -> dict[str, object]:
@@ -654,7 +692,9 @@ def monitor(
             kind=kind.value if kind else None,
             what_if={o: what_if for o in organisms},
         )
-    _emit(table, out, f"Monitoring to the end of {q}", {"command": "monitor", "quarter": str(q), "what_if": what_if})
+    display = ["org_code", "kind", "organism", "ytd_cases", "trajectory", "objective", "status", "reason"]
+    meta: dict[str, object] = {"command": "monitor", "quarter": str(q), "what_if": what_if}
+    _emit(table, out, f"Monitoring to the end of {q}", meta, display)
 
 
 @app.command()

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Engine
 
     from .assess import ObjectivesResult
-    from .periods import FinancialYear
+    from .periods import FinancialYear, Quarter
     from .rulebooks import RulebookLibrary
 
 app = typer.Typer(
@@ -64,6 +64,20 @@ class Regime(StrEnum):
     mrsa_objective = "mrsa-objective"
     cdiff_objective = "cdiff-objective"
     monitor = "monitor"
+    governance = "governance"
+
+
+class Rating(StrEnum):
+    green = "green"
+    amber_green = "amber_green"
+    amber_red = "amber_red"
+    red = "red"
+
+
+class Action(StrEnum):
+    accept = "accept"
+    hold = "hold"
+    escalate = "escalate"
 
 
 OrganismOpt = Annotated[Organism | None, typer.Option("--organism", help="Default: both.")]
@@ -508,7 +522,7 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON.")] = False,
 ) -> None:
     """The full trace of one result: every input, rule and value with its source."""
-    from .assess import explain_counts
+    from .assess import AssessmentError, explain_counts
     from .assess.explain import explain_monitor, explain_objective
     from .periods import FinancialYear, PeriodError, Quarter, parse_period
 
@@ -516,18 +530,30 @@ def explain(
         p = parse_period(period)
     except PeriodError as exc:
         raise typer.BadParameter(str(exc), param_hint="--period") from None
-    regime = regime or (Regime.monitor if isinstance(p, Quarter) else Regime.counts)
-    if (regime is Regime.monitor) != isinstance(p, Quarter):
-        need = "a quarter, e.g. 2012-13-Q2" if regime is Regime.monitor else "a financial year, e.g. 2012-13"
+    regime = regime or (Regime.governance if isinstance(p, Quarter) else Regime.counts)
+    quarterly = regime in (Regime.monitor, Regime.governance)
+    if quarterly != isinstance(p, Quarter):
+        need = "a quarter, e.g. 2012-13-Q2" if quarterly else "a financial year, e.g. 2012-13"
         raise typer.BadParameter(f"--regime {regime.value} explains {need}", param_hint="--period")
     year = p.year if isinstance(p, Quarter) else p
     assert isinstance(year, FinancialYear)
-    rule_regime = {"counts": "hcai-counting", "monitor": f"{(organism or Organism.cdiff).value}-objective"}.get(
-        regime.value, regime.value
-    )
+    rule_regime = {
+        "counts": "hcai-counting",
+        "monitor": f"{(organism or Organism.cdiff).value}-objective",
+        "governance": "monitor-compliance",
+    }.get(regime.value, regime.value)
     library, what_if, engine = _setup(data, db, rulebook, set_, rule_regime, year)
     with _refusals():
-        if regime is Regime.counts:
+        if regime is Regime.governance:
+            from .assess.governance import governance_for_quarter
+
+            assert isinstance(p, Quarter)
+            code = org.upper()
+            result = governance_for_quarter(engine, library, p, rulebook=rulebook, what_if=what_if, org_codes=[code])
+            if code not in result.traces:
+                raise AssessmentError(f"{code} is not a rated organisation in the database")
+            trace = result.traces[code]
+        elif regime is Regime.counts:
             organisms = (organism.value,) if organism else ("mrsa", "cdiff")
             trace = explain_counts(engine, library, org, year, organisms=organisms, rulebook=rulebook, what_if=what_if)
         elif regime is Regime.monitor:
@@ -735,6 +761,167 @@ def reviews(
     with _refusals():
         table = reviews_for_year(engine, fy)
     _emit(table, out, f"MRSA post-infection reviews, {fy}", {"command": "reviews", "financial_year": str(fy)})
+
+
+def _quarter(text: str, hint: str = "--quarter") -> Quarter:
+    from .periods import PeriodError, Quarter
+
+    try:
+        return Quarter.parse(text)
+    except PeriodError as exc:
+        raise typer.BadParameter(str(exc), param_hint=hint) from None
+
+
+@app.command()
+def governance(
+    quarter: Annotated[str, typer.Option("--quarter", help="Quarter, e.g. 2012-13-Q2.")],
+    data: DataOpt = None,
+    db: DbOpt = None,
+    rulebook: RulebookOpt = None,
+    set_: SetOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """Governance risk ratings (RULES.md §3): calculated and published, for every rated trust."""
+    from .assess.governance import governance_for_quarter
+
+    q = _quarter(quarter)
+    library = _library()
+    what_if = _what_if(set_)
+    _check_quarter_rulebook(library, rulebook, what_if, q)
+    engine = _engine(data, db, library)
+    with _refusals():
+        result = governance_for_quarter(engine, library, q, rulebook=rulebook, what_if=what_if)
+    meta: dict[str, object] = {
+        "command": "governance",
+        "quarter": str(q),
+        "rulebook": result.rulebook.id,
+        "what_if": what_if,
+    }
+    display = ["org_code", "kind", "score", "rating", "published_rating", "failed", "escalation", "reason"]
+    _emit(result.table, out, f"Governance risk ratings, {q} ({result.rulebook.label})", meta, display)
+
+
+def _check_quarter_rulebook(
+    library: RulebookLibrary, rulebook: str | None, what_if: dict[str, object], q: Quarter
+) -> None:
+    """--rulebook and --set for a quarterly regime: checked against the rulebook in force then."""
+    from .assess.governance import governance_rulebook
+    from .rulebooks import RulebookError
+
+    if rulebook is not None and rulebook not in library.files and not Path(rulebook).exists():
+        raise typer.BadParameter(
+            f"no rulebook {rulebook!r}; known: {', '.join(library.ids())}", param_hint="--rulebook"
+        )
+    try:
+        governance_rulebook(library, q, rulebook, what_if)
+    except RulebookError as exc:
+        if what_if and "--set" in str(exc):
+            raise typer.BadParameter(str(exc), param_hint="--set") from None
+        typer.echo(f"Refused: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def decide(
+    org: Annotated[str, typer.Argument(help="Organisation code.")],
+    quarter: Annotated[str, typer.Option("--quarter", help="Quarter, e.g. 2012-13-Q2.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why: kept in the audit log.")],
+    by: Annotated[str, typer.Option("--by", help="Who decides: kept in the audit log.")],
+    rating: Annotated[Rating | None, typer.Option("--rating", help="The rating to publish.")] = None,
+    action: Annotated[
+        Action | None,
+        typer.Option(
+            "--action",
+            help="accept the calculated rating, hold at --rating, or escalate "
+            "(default: accept if --rating is absent or equal to the calculated rating, else hold).",
+        ),
+    ] = None,
+    db: DbOpt = None,
+    rulebook: RulebookOpt = None,
+) -> None:
+    """Record an analyst's decision on a calculated rating (downgrades are not automatic).
+
+    The decision, the calculated rating and score, who and why are appended to the audit log.
+    """
+    from .assess.governance import governance_for_quarter
+    from .store.decisions import Decision, record_decision
+
+    q = _quarter(quarter)
+    if action is Action.hold and rating is None:
+        raise typer.BadParameter("--action hold needs --rating", param_hint="--rating")
+    if not reason.strip() or not by.strip():
+        raise typer.BadParameter("give a reason and who decides", param_hint="--reason/--by")
+    library = _library()
+    _check_quarter_rulebook(library, rulebook, {}, q)
+    engine = _engine(None, db, library)
+    code = org.upper()
+    with _refusals():
+        result = governance_for_quarter(engine, library, q, rulebook=rulebook, org_codes=[code])
+    if result.table.empty:
+        typer.echo(f"Refused: {code} is not a rated organisation in the database", err=True)
+        raise typer.Exit(1)
+    row = result.table.iloc[0]
+    calculated = str(row["rating"])
+    chosen = action or (Action.accept if rating is None or rating.value == calculated else Action.hold)
+    if chosen is Action.accept and rating is not None and rating.value != calculated:
+        raise typer.BadParameter(
+            f"--action accept publishes the calculated rating {calculated}; "
+            f"use --action hold to publish {rating.value}",
+            param_hint="--rating",
+        )
+    published = rating.value if rating is not None else calculated
+    decision_id = record_decision(
+        engine,
+        Decision(
+            code,
+            str(q),
+            chosen.value,
+            published,
+            calculated,
+            float(row["score"]),
+            result.rulebook.id,
+            reason.strip(),
+            by.strip(),
+        ),
+    )
+    typer.echo(
+        f"Decision {decision_id}: {code} {q}: {chosen.value}; calculated {calculated} (score {row['score']:g}), "
+        f"published {published}; by {by.strip()}: {reason.strip()}"
+    )
+
+
+@app.command()
+def history(
+    org: Annotated[str, typer.Argument(help="Organisation code.")],
+    db: DbOpt = None,
+    data: DataOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """A trust's governance ratings quarter by quarter, calculated and published, and its decisions."""
+    from .assess.governance import history as rating_history
+    from .assess.governance import quarters_with_data
+
+    library = _library()
+    engine = _engine(data, db, library)
+    with _refusals():
+        table, log = rating_history(engine, library, org, quarters_with_data(engine))
+    _emit(table, out, f"Governance history of {org.upper()}", {"command": "history", "org_code": org.upper()})
+    if out is None and len(log):
+        _show_table(
+            log[
+                [
+                    "id",
+                    "quarter",
+                    "action",
+                    "calculated_rating",
+                    "published_rating",
+                    "decided_by",
+                    "decided_at",
+                    "reason",
+                ]
+            ],
+            "Decisions (audit log)",
+        )
 
 
 @app.command("demo-data")

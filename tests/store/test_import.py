@@ -104,13 +104,21 @@ def test_db_urls_and_paths(tmp_path: Path) -> None:
         open_store("nosuchdialect://x")
 
 
-def test_schema_version_mismatch_is_refused(tmp_path: Path) -> None:
-    from sqlalchemy import update
+def test_newer_schema_is_refused_and_older_is_upgraded(tmp_path: Path) -> None:
+    from sqlalchemy import inspect, select, text, update
 
-    from nhs_oversight.store.tables import meta
+    from nhs_oversight.store.tables import SCHEMA_VERSION, meta
 
     engine = open_store(tmp_path / "db.sqlite")
     with engine.begin() as conn:
         conn.execute(update(meta).where(meta.c.key == "schema_version").values(value="999"))
     with pytest.raises(StoreError, match="schema version 999"):
         open_store(tmp_path / "db.sqlite")
+    # a version-1 database (before decisions existed) gains the new table and keeps its data
+    with engine.begin() as conn:
+        conn.execute(update(meta).where(meta.c.key == "schema_version").values(value="1"))
+        conn.execute(text("DROP TABLE decisions"))
+    upgraded = open_store(tmp_path / "db.sqlite")
+    assert "decisions" in inspect(upgraded).get_table_names()
+    with upgraded.connect() as conn:
+        assert conn.execute(select(meta.c.value)).scalar() == str(SCHEMA_VERSION)

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import Engine, create_engine, event, inspect, select, update
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import StaticPool
 
@@ -53,16 +53,20 @@ def _prepare(engine: Engine) -> Engine:
     try:
         with engine.begin() as conn:
             existing = set(inspect(conn).get_table_names())
+            version = None
             if "meta" in existing:
                 row = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).first()
-                if row is not None and int(row[0]) != SCHEMA_VERSION:
+                version = None if row is None else int(row[0])
+                if version is not None and version > SCHEMA_VERSION:
                     raise StoreError(
-                        f"{engine.url.render_as_string(hide_password=True)}: database schema version {row[0]}, "
-                        f"this release uses {SCHEMA_VERSION}; import the data again into a new database"
+                        f"{engine.url.render_as_string(hide_password=True)}: database schema version {version}, "
+                        f"newer than this release's {SCHEMA_VERSION}; upgrade nhs-oversight"
                     )
-            metadata.create_all(conn)
+            metadata.create_all(conn)  # creates only the tables that are missing: the upgrade path
             if "meta" not in existing:
                 conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+            elif version != SCHEMA_VERSION:
+                conn.execute(update(meta).where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
     except OperationalError as exc:
         raise StoreError(
             f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {exc.orig}"

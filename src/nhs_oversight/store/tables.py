@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     Date,
     DateTime,
     Float,
@@ -21,15 +22,17 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
 )
 from sqlalchemy.types import TypeEngine
 
 from ..inputs.schemas import SCHEMAS, Type
 
-__all__ = ["metadata", "DATA_TABLES", "imports", "import_files", "meta", "SCHEMA_VERSION"]
+__all__ = ["metadata", "DATA_TABLES", "imports", "import_files", "meta", "decisions", "SCHEMA_VERSION"]
 
-#: Bumped whenever a table changes shape; a database of another version is refused.
-SCHEMA_VERSION = 1
+#: Bumped whenever a table changes shape. Version 2 added ``decisions``; an older database
+#: is upgraded in place (new tables only), a newer one is refused.
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -102,3 +105,42 @@ meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+#: Analysts' decisions on governance ratings: append-only (a trigger refuses UPDATE and DELETE).
+#: No foreign key: the audit log outlives re-imports, even ``--replace``.
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_code", String(10), nullable=False),
+    Column("quarter", String(10), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("published_rating", String(16), nullable=False),
+    Column("calculated_rating", String(16), nullable=False),
+    Column("calculated_score", Float, nullable=False),
+    Column("rulebook", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("decided_by", Text, nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+)
+
+_APPEND_ONLY = {
+    "sqlite": [
+        "CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions "
+        "BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END",
+        "CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions "
+        "BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION decisions_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'decisions are append-only'; END; $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER decisions_no_change BEFORE UPDATE OR DELETE ON decisions "
+        "FOR EACH ROW EXECUTE FUNCTION decisions_append_only()",
+    ],
+}
+
+
+@event.listens_for(decisions, "after_create")
+def _append_only(target: Table, connection: Connection, **_: Any) -> None:
+    for statement in _APPEND_ONLY.get(connection.dialect.name, []):
+        connection.exec_driver_sql(statement)

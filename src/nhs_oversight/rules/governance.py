@@ -1,0 +1,270 @@
+"""Monitor's governance risk rating of foundation trusts (RULES.md §3, seed 000).
+
+"Monitor uses red, amber and green governance ratings to track how well a foundation
+trust is run, assessing organisations' C difficile performance against a quarterly
+target … Monitor has set a minimum of 12 cases of C difficile before it will consider
+downgrading any organisation … downgrading trusts above the C difficile target would not
+be automatic." (seed 000)
+
+Each quarter, each target a trust fails adds its weight to the service performance
+score; a target failed for a third consecutive quarter scores triple and puts the trust
+up for escalation; CQC concerns add points; the score's band is the calculated rating; a
+declared significant breach makes it red. The published rating is an analyst's decision.
+
+Pure functions: per-quarter target statuses and rulebooks in, ratings and traces out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..explain import NO_TRACE, Trace
+from ..rulebooks import Rulebook
+
+__all__ = [
+    "RATINGS",
+    "INFECTION_TARGETS",
+    "TargetStatus",
+    "QuarterRating",
+    "infection_target",
+    "band",
+    "rate_quarter",
+    "de_minimis_headroom",
+    "is_downgrade",
+]
+
+#: Ratings from best to worst.
+RATINGS = ("green", "amber_green", "amber_red", "red")
+INFECTION_TARGETS = ("cdiff", "mrsa")
+
+
+def is_downgrade(new: str, old: str | None) -> bool:
+    """Whether ``new`` is a worse rating than ``old``."""
+    return old is not None and RATINGS.index(new) > RATINGS.index(old)
+
+
+@dataclass(frozen=True)
+class TargetStatus:
+    """Whether one target was failed in one quarter, and the figures that decided it."""
+
+    target: str
+    failed: bool
+    text: str
+    figures: dict[str, object] = field(default_factory=dict)
+
+
+def _fmt(x: Decimal | float) -> str:
+    return f"{Decimal(str(x)):,.2f}".rstrip("0").rstrip(".")
+
+
+def infection_target(
+    organism: str,
+    ytd_cases: int,
+    trajectory: Decimal,
+    objective: int,
+    rulebook: Rulebook,
+    trace: Trace = NO_TRACE,
+) -> TargetStatus:
+    """Whether an infection target is failed in a quarter.
+
+    Parameters
+    ----------
+    organism : {'cdiff', 'mrsa'}
+    ytd_cases : int
+        Trust-apportioned cases from 1 April to the end of the quarter [cases].
+    trajectory : Decimal
+        The year-to-date trajectory [cases].
+    objective : int
+        The annual objective [cases].
+    rulebook : Rulebook
+        A ``monitor-compliance`` rulebook (its de minimis).
+    trace : Trace, optional
+
+    Notes
+    -----
+    Failed ⇔ ytd_cases > trajectory **and** ytd_cases ≥ de minimis (inclusive reading; with
+    ``de_minimis_inclusive`` false, ytd_cases > de minimis). A de minimis of 0 is none.
+    """
+    dm = rulebook[f"{organism}_de_minimis"]
+    inclusive = rulebook["de_minimis_inclusive"]
+    above = Decimal(ytd_cases) > trajectory
+    limit = int(dm.value or 0)
+    reaches = limit == 0 or (ytd_cases >= limit if inclusive.value else ytd_cases > limit)
+    failed = above and reaches
+    name = "C. difficile" if organism == "cdiff" else "MRSA"
+    if not above:
+        why = f"{ytd_cases} cases are not above the trajectory of {_fmt(trajectory)}: met"
+    elif not reaches:
+        why = (
+            f"{ytd_cases} cases are above the trajectory of {_fmt(trajectory)} but below the de minimis "
+            f"of {limit}: not failed"
+        )
+    else:
+        why = f"{ytd_cases} cases are above the trajectory of {_fmt(trajectory)}" + (
+            f" and reach the de minimis of {limit}: failed" if limit else ": failed (no de minimis)"
+        )
+    text = f"{name}: {why}"
+    trace.add(
+        f"governance.{organism}",
+        text,
+        inputs={"ytd_cases": ytd_cases, "trajectory": float(trajectory), "objective": objective},
+        value=failed,
+        uses=[dm, inclusive] if limit else [dm],
+    )
+    return TargetStatus(
+        organism,
+        failed,
+        text,
+        {"ytd_cases": ytd_cases, "trajectory": float(trajectory), "objective": objective, "de_minimis": limit},
+    )
+
+
+def de_minimis_headroom(trajectory: Decimal, rulebook: Rulebook, organism: str = "cdiff") -> int:
+    """Cases above its trajectory a trust may have before the de minimis stops protecting it.
+
+    The most cases a trust can have without failing is ``max(⌊trajectory⌋, de minimis − 1)``
+    (inclusive reading); the protection is how far that lies above ``⌊trajectory⌋``. A trust
+    whose trajectory is already at or above the de minimis gets none: the seed's "get out of
+    jail free card" for small trusts that "failed to help larger organisations".
+    """
+    limit = int(rulebook.value(f"{organism}_de_minimis") or 0)
+    if limit == 0:
+        return 0
+    highest_safe = limit - 1 if rulebook.value("de_minimis_inclusive") else limit
+    floor = int(trajectory)  # trajectory ≥ 0
+    return max(0, highest_safe - floor)
+
+
+def band(score: Decimal, rulebook: Rulebook) -> str:
+    """The rating of a service performance score: green < 1.0 ≤ amber-green < 2.0 ≤
+    amber-red < 4.0 ≤ red (edges from the rulebook; a score at an edge takes the worse band)."""
+    edges = [Decimal(str(e)) for e in rulebook.value("band_edges")]
+    for rating, edge in zip(RATINGS, edges):
+        if score < edge:
+            return rating
+    return RATINGS[-1]
+
+
+@dataclass(frozen=True)
+class QuarterRating:
+    """A trust's calculated governance rating for one quarter."""
+
+    score: Decimal
+    rating: str
+    failed: tuple[str, ...]
+    escalation: bool
+    significant_breach: bool
+    reason: str
+
+
+def rate_quarter(
+    statuses: Sequence[TargetStatus],
+    previous_failures: Mapping[str, Sequence[bool]],
+    events: Sequence[str],
+    rulebook: Rulebook,
+    trace: Trace = NO_TRACE,
+) -> QuarterRating:
+    """Score one trust's quarter and band it.
+
+    Parameters
+    ----------
+    statuses : sequence of TargetStatus
+        This quarter's targets (infections and ``indicators.csv``).
+    previous_failures : mapping
+        For each target, whether it was failed in the quarters before this one, most
+        recent first (for the repeat rule).
+    events : sequence of str
+        Event kinds dated in the quarter (``cqc_major_concern``, ``significant_breach``, …).
+    rulebook : Rulebook
+        A ``monitor-compliance`` rulebook.
+    trace : Trace, optional
+
+    Returns
+    -------
+    QuarterRating
+
+    Notes
+    -----
+    score = Σ weight × (3 if failed in this and the two quarters before, else 1) over
+    failed targets + Σ CQC concern points. Worked example: A&E (1.0) and the 31-day cancer
+    wait (0.5) failed → 1.5 → amber-green.
+    """
+    weights = rulebook["weights"]
+    repeat_n, factor = rulebook["repeat_quarters"], rulebook["repeat_factor"]
+    escalate_rule = rulebook["escalation_on_repeat"]
+    score = Decimal(0)
+    failed: list[str] = []
+    parts: list[str] = []
+    escalation = False
+    for status in statuses:
+        if not status.failed:
+            continue
+        failed.append(status.target)
+        weight = Decimal(str(weights.value.get(status.target, 0)))
+        history = list(previous_failures.get(status.target, ()))[: int(repeat_n.value) - 1]
+        repeat = len(history) == int(repeat_n.value) - 1 and all(history)
+        points = weight * (Decimal(str(factor.value)) if repeat else 1)
+        score += points
+        if repeat and escalate_rule.value:
+            escalation = True
+        label = f"{status.target} {weight}" + (
+            f" × {factor.value} (failed {repeat_n.value} quarters running)" if repeat else ""
+        )
+        parts.append(label)
+        trace.add(
+            "governance.points",
+            f"{status.target} failed: weight {weight}"
+            + (f", tripled: failed for a {_ordinal(int(repeat_n.value))} consecutive quarter" if repeat else "")
+            + f" → {points} points",
+            inputs={"weight": float(weight), "previous_quarters_failed": history},
+            value=float(points),
+            uses=[weights, repeat_n, factor] + ([escalate_rule] if repeat else []),
+        )
+    concern_points = rulebook["cqc_concern_points"]
+    for kind in events:
+        if kind in concern_points.value:
+            points = Decimal(str(concern_points.value[kind]))
+            score += points
+            parts.append(f"{kind} {points}")
+            failed.append(kind)
+            trace.add(
+                "governance.cqc",
+                f"{kind.replace('_', ' ')} in the quarter → {points} points",
+                value=float(points),
+                source="events",
+                uses=[concern_points],
+            )
+    rating = band(score, rulebook)
+    edges = rulebook["band_edges"]
+    trace.add(
+        "governance.band",
+        f"service performance score {score} → {rating.replace('_', '-')} "
+        f"(green < {edges.value[0]} ≤ amber-green < {edges.value[1]} ≤ amber-red < {edges.value[2]} ≤ red)",
+        inputs={"score": float(score)},
+        value=rating,
+        uses=[edges],
+    )
+    breach = "significant_breach" in events
+    if breach:
+        override = rulebook["significant_breach_rating"]
+        rating = str(override.value)
+        trace.add(
+            "governance.significant_breach",
+            f"a significant breach was declared in the quarter → {rating}",
+            value=rating,
+            source="events",
+            uses=[override, rulebook["events_apply_to"]],
+        )
+    reason = f"score {score} ({'; '.join(parts) if parts else 'no target failed'}) → {rating}"
+    if breach:
+        reason += " (significant breach)"
+    if escalation:
+        reason += "; up for escalation: a target failed three quarters running"
+    trace.result = {"score": float(score), "rating": rating, "failed": failed, "escalation": escalation}
+    return QuarterRating(score, rating, tuple(failed), escalation, breach, reason)
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third", 4: "fourth"}.get(n, f"{n}th")

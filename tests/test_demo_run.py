@@ -33,7 +33,16 @@ def test_demo_prints_summary_and_report_path(demo_run) -> None:
     report = Path(last.removeprefix("Report: ").strip())
     assert report == out / "demo-report.html" and report.exists()
     html = report.read_text(encoding="utf-8")
-    for section in ("National counts by year", "Counts and rates by organisation", "Import log", "fictional"):
+    for section in (
+        "National counts by year",
+        "Counts and rates by organisation",
+        "Infection objectives",
+        "Monitoring at",
+        "Governance risk ratings",
+        "What the C. difficile de minimis did",
+        "Import log",
+        "fictional",
+    ):
         assert section in html
     assert "http://" not in html.replace("http://www.w3.org", "")  # self-contained: nothing fetched
 

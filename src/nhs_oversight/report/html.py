@@ -12,8 +12,10 @@ from sqlalchemy import Engine
 
 from .. import __version__
 from ..assess import monitor_quarter, national_totals, objectives_for_year, rates_for_year, savings_for_year
+from ..assess.governance import governance_for_quarter, quarters_with_data
 from ..periods import FinancialYear, Quarter
 from ..rulebooks import RulebookError, RulebookLibrary
+from ..rules.governance import RATINGS
 from ..store import import_log, read_table
 
 __all__ = ["ReportContext", "build_report", "render_report"]
@@ -112,8 +114,12 @@ def build_report(engine: Engine, library: RulebookLibrary, context: ReportContex
     objectives = objectives_section(engine, library, fys)
     if objectives is not None:
         summary += objectives.pop("summary")
+    governance = governance_section(engine, library)
+    if governance is not None:
+        summary += governance.pop("summary")
     return {
         "objectives": objectives,
+        "governance": governance,
         "title": "NHS oversight report" + (" (demo data)" if context.demo else ""),
         "generated_at": context.generated_at.strftime("%Y-%m-%d %H:%M %Z").strip(),
         "version": __version__,
@@ -233,4 +239,66 @@ def objectives_section(engine: Engine, library: RulebookLibrary, years: list[Fin
         "exceeded_total": len(exceeded),
         "rows": rows,
         "summary": summary,
+    }
+
+
+def governance_quarter(engine: Engine, library: RulebookLibrary) -> Quarter | None:
+    """The latest quarter of the indicators with a ``monitor-compliance`` rulebook, and the
+    C. difficile and MRSA objectives it scores, in force."""
+    for q in sorted(quarters_with_data(engine), reverse=True):
+        try:
+            library.in_force("monitor-compliance", q.start)
+            library.in_force("cdiff-objective", q.year.start)
+            library.in_force("mrsa-objective", q.year.start)
+        except RulebookError:
+            continue
+        return q
+    return None
+
+
+def governance_section(engine: Engine, library: RulebookLibrary) -> dict | None:
+    """Rating distribution, the trusts that moved, and what the C. difficile de minimis did."""
+    q = governance_quarter(engine, library)
+    if q is None:
+        return None
+    now = governance_for_quarter(engine, library, q).table
+    before = governance_for_quarter(engine, library, q - 1).table
+    without = governance_for_quarter(engine, library, q, what_if={"cdiff_de_minimis": 0}).table
+    order = {r: i for i, r in enumerate(RATINGS)}
+    moved = now.merge(before[["org_code", "rating"]], on="org_code", suffixes=("", "_before"))
+    moved = moved[moved["rating"] != moved["rating_before"]]
+    moved = moved.assign(
+        direction=["down" if order[a] > order[b] else "up" for a, b in zip(moved["rating"], moved["rating_before"])]
+    )
+    both = now.merge(without[["org_code", "rating", "failed"]], on="org_code", suffixes=("", "_without"))
+    protected = both[both["failed_without"].str.contains("cdiff") & ~both["failed"].str.contains("cdiff")]
+    has_traj = now[now["cdiff_trajectory"].notna()]
+    small = has_traj["cdiff_trajectory"] < 12
+    rating_changed = protected[protected["rating"] != protected["rating_without"]]
+    distribution = now.groupby(["kind", "rating"]).size().unstack(fill_value=0)
+    cols = [r for r in RATINGS if r in distribution.columns]
+    return {
+        "quarter": str(q),
+        "previous": str(q - 1),
+        "rulebook": now["rulebook"].iloc[0],
+        "distribution": [["", *cols]] + [[k, *[int(distribution.at[k, c]) for c in cols]] for k in distribution.index],
+        "published_pending": int(now["decision"].str.startswith("pending").sum()),
+        "escalations": int(now["escalation"].sum()),
+        "moved_down": moved[moved["direction"] == "down"].to_dict("records"),
+        "moved_up": int((moved["direction"] == "up").sum()),
+        "protected": protected.to_dict("records"),
+        "protected_small": int((protected["cdiff_trajectory"] < 12).sum()),
+        "protected_rating_changed": len(rating_changed),
+        "small_trusts": int(small.sum()),
+        "large_trusts": int((~small).sum()),
+        "small_headroom": float(has_traj.loc[small, "cdiff_de_minimis_headroom"].mean()) if small.any() else 0.0,
+        "summary": [
+            (f"Governance ratings {q}", ", ".join(f"{r}: {int((now['rating'] == r).sum())}" for r in RATINGS)),
+            (f"Downgrades awaiting a decision at {q}", str(int(now["decision"].str.startswith("pending").sum()))),
+            (
+                f"C. difficile failures the de minimis of 12 prevented at {q}",
+                f"{len(protected)}, {int((protected['cdiff_trajectory'] < 12).sum())} of them at trusts whose "
+                "trajectory is under 12",
+            ),
+        ],
     }

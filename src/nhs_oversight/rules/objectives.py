@@ -203,6 +203,17 @@ def _small(b: Baseline, trace: Trace, rulebook: Rulebook) -> bool:
     return small
 
 
+def _begin(
+    b: Baseline, rulebook: Rulebook, period: str, traces: dict[str, Trace] | None
+) -> tuple[Trace, bool]:
+    """Every method's first steps: the organisation's trace, its baseline and its size flag."""
+    trace = NO_TRACE
+    if traces is not None:
+        trace = traces.setdefault(b.org_code, Trace.start(b.org_code, period, rulebook.regime, rulebook))
+    _baseline_step(b, trace, rulebook, period)
+    return trace, _small(b, trace, rulebook)
+
+
 def _target_cases(b: Baseline, target_rate: Decimal, trace: Trace, rulebook: Rulebook) -> int:
     assert b.denominator is not None
     exact = target_rate * Decimal(str(b.denominator)) / Decimal(str(b.per))
@@ -289,13 +300,7 @@ def median_quartile_objectives(
     quartile = quantile_inc(rates, quartile_p.value) if rates else None
     rows = []
     for b in baselines:
-        trace = (
-            traces.setdefault(b.org_code, Trace.start(b.org_code, period, rulebook.regime, rulebook))
-            if traces is not None
-            else NO_TRACE
-        )
-        _baseline_step(b, trace, rulebook, period)
-        small = _small(b, trace, rulebook)
+        trace, small = _begin(b, rulebook, period, traces)
         r = b.rate
         if r is None or median is None or quartile is None:
             rows.append(
@@ -417,13 +422,7 @@ def uniform_objectives(
     rounder = _rounder(rulebook)
     rows = []
     for b in baselines:
-        trace = (
-            traces.setdefault(b.org_code, Trace.start(b.org_code, period, rulebook.regime, rulebook))
-            if traces is not None
-            else NO_TRACE
-        )
-        _baseline_step(b, trace, rulebook, period)
-        small = _small(b, trace, rulebook)
+        trace, small = _begin(b, rulebook, period, traces)
         exact = Decimal(b.cases) * (1 - cut)
         cases = rounder(exact)
         text = f"{b.cases} baseline cases less {cut:.0%} = {_d(exact, 2)} → {cases} cases (rounded half up)"
@@ -468,13 +467,7 @@ def zero_tolerance_objectives(
     objective = rulebook["objective_cases"]
     rows = []
     for b in baselines:
-        trace = (
-            traces.setdefault(b.org_code, Trace.start(b.org_code, period, rulebook.regime, rulebook))
-            if traces is not None
-            else NO_TRACE
-        )
-        _baseline_step(b, trace, rulebook, period)
-        small = _small(b, trace, rulebook)
+        trace, small = _begin(b, rulebook, period, traces)
         text = f"zero tolerance: objective {objective.value} cases; every case has a post-infection review"
         trace.add(
             "objective.zero_tolerance",

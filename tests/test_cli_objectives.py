@@ -225,7 +225,9 @@ def test_explain_objective_and_monitor(db: str) -> None:
     assert "national median 2.00 and best-quartile boundary 1.50 of 5 trusts" in result.output
     assert "= 2.500 → 3 (rounded half up)" in result.output
     assert "worse_than_median_reduction" in result.output
-    result = runner.invoke(app, ["explain", "RD1", "--period", "2012-13-Q2", "--organism", "mrsa", "--db", db])
+    result = runner.invoke(
+        app, ["explain", "RD1", "--period", "2012-13-Q2", "--regime", "monitor", "--organism", "mrsa", "--db", db]
+    )
     assert result.exit_code == 0, result.output
     assert "objective exceeded" in result.output and "3 cases from 2012-04 to 2012-09" in result.output
     bad = runner.invoke(app, ["explain", "RD1", "--period", "2012-13", "--regime", "monitor", "--db", db])

@@ -175,7 +175,10 @@ class Trace:
         assumed = self.assumptions()
         if assumed:
             lines.append("")
-            names = ", ".join(u.name for u in assumed)
+            counts: dict[str, int] = {}
+            for u in assumed:
+                counts[u.name] = counts.get(u.name, 0) + 1
+            names = ", ".join(f"{u.name} ({u.rulebook})" if counts[u.name] > 1 else u.name for u in assumed)
             lines.append(f"This result rests on {len(assumed)} assumed or what-if value(s): {names}.")
         return "\n".join(lines)
 

@@ -162,3 +162,18 @@ def test_weights_and_band_edges_are_what_if_settable(rb) -> None:
 def test_downgrades() -> None:
     assert is_downgrade("amber_red", "green") and not is_downgrade("green", "red")
     assert not is_downgrade("red", None)
+
+
+def test_poisson_limit_scales_with_size(library) -> None:
+    from scipy.stats import poisson
+
+    alt = library.get("monitor-compliance-2012-13-poisson")
+    assert alt.in_force is None  # an alternative: used only when named
+    for trajectory in ("2", "11", "36", "150"):
+        t = Decimal(trajectory)
+        limit = int(poisson.ppf(0.95, float(t)))
+        assert not infection_target("cdiff", limit, t, 0, alt).failed
+        assert infection_target("cdiff", limit + 1, t, 0, alt).failed
+        # on target, a trust fails by chance at most 5% of the time, whatever its size
+        assert poisson.sf(limit, float(t)) <= 0.05
+    assert de_minimis_headroom(Decimal(36), alt) == int(poisson.ppf(0.95, 36)) - 36 > 0

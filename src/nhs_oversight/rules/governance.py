@@ -33,6 +33,8 @@ __all__ = [
     "rate_quarter",
     "de_minimis_headroom",
     "is_downgrade",
+    "SafeCount",
+    "highest_safe_count",
 ]
 
 #: Ratings from best to worst.
@@ -57,6 +59,63 @@ class TargetStatus:
 
 def _fmt(x: Decimal | float) -> str:
     return f"{Decimal(str(x)):,.2f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
+class SafeCount:
+    """The most year-to-date cases a trust can have without failing an infection target.
+
+    Attributes
+    ----------
+    cases : int
+        Failing needs more cases than this.
+    trajectory : int
+        ⌊trajectory⌋: cases above the trajectory are at least this plus one.
+    de_minimis : int
+        The most cases the de minimis allows (0 without one).
+    chance_limit : int
+        The most cases a Poisson limit allows (0 without one): the ``level`` quantile of
+        Poisson(trajectory), for rulebooks that set ``<organism>_poisson_level``.
+    """
+
+    cases: int
+    trajectory: int
+    de_minimis: int
+    chance_limit: int
+
+    @property
+    def headroom(self) -> int:
+        """Cases above the trajectory that the de minimis (or Poisson limit) allows."""
+        return self.cases - self.trajectory
+
+
+def highest_safe_count(organism: str, trajectory: Decimal, rulebook: Rulebook) -> tuple[SafeCount, list]:
+    """The failing threshold of an infection target, and the rulebook values that set it.
+
+    Failed ⇔ cases > trajectory **and** cases reach the de minimis (inclusive reading:
+    cases ≥ de minimis; otherwise cases > de minimis) **and**, where the rulebook sets a
+    ``<organism>_poisson_level``, cases exceed that quantile of Poisson(trajectory): a limit
+    that scales with size. So a trust fails exactly when its cases exceed
+    ``max(⌊trajectory⌋, de minimis − 1, Poisson quantile)``.
+    """
+    uses = []
+    floor = int(trajectory)  # trajectory ≥ 0
+    dm = rulebook[f"{organism}_de_minimis"]
+    uses.append(dm)
+    limit = int(dm.value or 0)
+    dm_safe = 0
+    if limit:
+        inclusive = rulebook["de_minimis_inclusive"]
+        uses.append(inclusive)
+        dm_safe = limit - 1 if inclusive.value else limit
+    chance = 0
+    level = rulebook.values.get(f"{organism}_poisson_level")
+    if level is not None and level.value is not None:
+        from scipy.stats import poisson
+
+        uses.append(level)
+        chance = int(poisson.ppf(float(level.value), float(trajectory))) if trajectory > 0 else 0
+    return SafeCount(max(floor, dm_safe, chance), floor, dm_safe, chance), uses
 
 
 def infection_target(
@@ -85,21 +144,25 @@ def infection_target(
     Notes
     -----
     Failed ⇔ ytd_cases > trajectory **and** ytd_cases ≥ de minimis (inclusive reading; with
-    ``de_minimis_inclusive`` false, ytd_cases > de minimis). A de minimis of 0 is none.
+    ``de_minimis_inclusive`` false, ytd_cases > de minimis). A de minimis of 0 is none. See
+    :func:`highest_safe_count`.
     """
-    dm = rulebook[f"{organism}_de_minimis"]
-    inclusive = rulebook["de_minimis_inclusive"]
+    safe, uses = highest_safe_count(organism, trajectory, rulebook)
+    failed = ytd_cases > safe.cases
     above = Decimal(ytd_cases) > trajectory
-    limit = int(dm.value or 0)
-    reaches = limit == 0 or (ytd_cases >= limit if inclusive.value else ytd_cases > limit)
-    failed = above and reaches
+    limit = int(rulebook.value(f"{organism}_de_minimis") or 0)
     name = "C. difficile" if organism == "cdiff" else "MRSA"
     if not above:
         why = f"{ytd_cases} cases are not above the trajectory of {_fmt(trajectory)}: met"
-    elif not reaches:
+    elif not failed and ytd_cases <= safe.de_minimis:
         why = (
             f"{ytd_cases} cases are above the trajectory of {_fmt(trajectory)} but below the de minimis "
             f"of {limit}: not failed"
+        )
+    elif not failed:
+        why = (
+            f"{ytd_cases} cases are above the trajectory of {_fmt(trajectory)} but within the Poisson limit "
+            f"of {safe.chance_limit}: not failed"
         )
     else:
         why = f"{ytd_cases} cases are above the trajectory of {_fmt(trajectory)}" + (
@@ -111,7 +174,7 @@ def infection_target(
         text,
         inputs={"ytd_cases": ytd_cases, "trajectory": float(trajectory), "objective": objective},
         value=failed,
-        uses=[dm, inclusive] if limit else [dm],
+        uses=uses,
     )
     return TargetStatus(
         organism,
@@ -129,12 +192,7 @@ def de_minimis_headroom(trajectory: Decimal, rulebook: Rulebook, organism: str =
     whose trajectory is already at or above the de minimis gets none: the seed's "get out of
     jail free card" for small trusts that "failed to help larger organisations".
     """
-    limit = int(rulebook.value(f"{organism}_de_minimis") or 0)
-    if limit == 0:
-        return 0
-    highest_safe = limit - 1 if rulebook.value("de_minimis_inclusive") else limit
-    floor = int(trajectory)  # trajectory ≥ 0
-    return max(0, highest_safe - floor)
+    return highest_safe_count(organism, trajectory, rulebook)[0].headroom
 
 
 def band(score: Decimal, rulebook: Rulebook) -> str:

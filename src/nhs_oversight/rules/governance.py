@@ -20,6 +20,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.stats import poisson
+
 from ..explain import NO_TRACE, Trace
 from ..rulebooks import Rulebook
 
@@ -35,6 +39,7 @@ __all__ = [
     "is_downgrade",
     "SafeCount",
     "highest_safe_count",
+    "safe_counts",
 ]
 
 #: Ratings from best to worst.
@@ -89,33 +94,53 @@ class SafeCount:
         return self.cases - self.trajectory
 
 
-def highest_safe_count(organism: str, trajectory: Decimal, rulebook: Rulebook) -> tuple[SafeCount, list]:
-    """The failing threshold of an infection target, and the rulebook values that set it.
+def safe_counts(organism: str, trajectories: ArrayLike, rulebook: Rulebook) -> tuple[dict[str, NDArray], list]:
+    """The failing threshold of an infection target for many trajectories at once.
 
     Failed ⇔ cases > trajectory **and** cases reach the de minimis (inclusive reading:
     cases ≥ de minimis; otherwise cases > de minimis) **and**, where the rulebook sets a
     ``<organism>_poisson_level``, cases exceed that quantile of Poisson(trajectory): a limit
     that scales with size. So a trust fails exactly when its cases exceed
     ``max(⌊trajectory⌋, de minimis − 1, Poisson quantile)``.
+
+    Parameters
+    ----------
+    organism : {'cdiff', 'mrsa'}
+    trajectories : array_like
+        Year-to-date trajectories [cases], ≥ 0.
+    rulebook : Rulebook
+        A ``monitor-compliance`` rulebook.
+
+    Returns
+    -------
+    (dict, list)
+        Arrays ``cases`` (the most cases that do not fail), ``trajectory`` (⌊trajectory⌋),
+        ``de_minimis`` and ``chance_limit`` [cases]; and the rulebook values used.
     """
-    uses = []
-    floor = int(trajectory)  # trajectory ≥ 0
+    t = np.asarray(trajectories, dtype="float64")
+    floor = np.floor(t).astype("int64")
     dm = rulebook[f"{organism}_de_minimis"]
-    uses.append(dm)
+    uses = [dm]
     limit = int(dm.value or 0)
-    dm_safe = 0
+    dm_safe = np.zeros_like(floor)
     if limit:
         inclusive = rulebook["de_minimis_inclusive"]
         uses.append(inclusive)
-        dm_safe = limit - 1 if inclusive.value else limit
-    chance = 0
+        dm_safe[:] = limit - 1 if inclusive.value else limit
+    chance = np.zeros_like(floor)
     level = rulebook.values.get(f"{organism}_poisson_level")
     if level is not None and level.value is not None:
-        from scipy.stats import poisson
-
         uses.append(level)
-        chance = int(poisson.ppf(float(level.value), float(trajectory))) if trajectory > 0 else 0
-    return SafeCount(max(floor, dm_safe, chance), floor, dm_safe, chance), uses
+        positive = t > 0
+        chance[positive] = poisson.ppf(float(level.value), t[positive]).astype("int64")
+    cases = np.maximum(np.maximum(floor, dm_safe), chance)
+    return {"cases": cases, "trajectory": floor, "de_minimis": dm_safe, "chance_limit": chance}, uses
+
+
+def highest_safe_count(organism: str, trajectory: Decimal, rulebook: Rulebook) -> tuple[SafeCount, list]:
+    """:func:`safe_counts` for one trajectory."""
+    arrays, uses = safe_counts(organism, [float(trajectory)], rulebook)
+    return SafeCount(*(int(arrays[k][0]) for k in ("cases", "trajectory", "de_minimis", "chance_limit"))), uses
 
 
 def infection_target(

@@ -241,7 +241,7 @@ def _show_table(frame: pd.DataFrame, title: str | None = None, max_rows: int = 4
             overflow="fold",
         )
     for row in shown.head(max_rows).itertuples(index=False):
-        table.add_row(*["" if _blank(v) else (f"{v:,.2f}" if isinstance(v, float) else str(v)) for v in row])
+        table.add_row(*[_cell(v) for v in row])
     console = _console()
     console.print(table)
     if reasons is not None:
@@ -250,6 +250,15 @@ def _show_table(frame: pd.DataFrame, title: str | None = None, max_rows: int = 4
             console.print(f"  {key}: {reason}", soft_wrap=True)
     if len(frame) > max_rows:
         console.print(f"… {len(frame) - max_rows} more rows; use --out FILE for the whole table")
+
+
+def _cell(value: object) -> str:
+    """A cell as text: floats to 2 decimals, or 3 below 1 (probabilities)."""
+    if _blank(value):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 1 else f"{value:,.2f}"
+    return str(value)
 
 
 def _blank(value: object) -> bool:
@@ -922,6 +931,115 @@ def history(
             ],
             "Decisions (audit log)",
         )
+
+
+FigureOpt = Annotated[
+    Path | None, typer.Option("--figure", help="Also draw the figure to FILE (.png or .svg).", dir_okay=False)
+]
+
+
+@app.command()
+def chance(
+    year: YearOpt,
+    quarter: Annotated[
+        str | None, typer.Option("--quarter", help="Year to date to this quarter, e.g. 2012-13-Q2.")
+    ] = None,
+    data: DataOpt = None,
+    db: DbOpt = None,
+    rulebook: RulebookOpt = None,
+    set_: SetOpt = None,
+    out: OutOpt = None,
+    figure: FigureOpt = None,
+) -> None:
+    """If its true rate were exactly on target: each organisation's chance of a breach and of a
+    downgrade the governance rulebook scores (exact Poisson; RULES.md §6)."""
+    from .assess.chance import chance_for
+
+    fy = _year(year)
+    q = _quarter(quarter) if quarter else None
+    if q is not None and q.year != fy:
+        raise typer.BadParameter(f"{q} is not in {fy}", param_hint="--quarter")
+    library = _library()
+    what_if = _what_if(set_)
+    _check_quarter_rulebook(library, rulebook, what_if, q or _quarter(f"{fy}-Q4"))
+    engine = _engine(data, db, library)
+    with _refusals():
+        table, rb = chance_for(engine, library, fy, quarter=q, rulebook=rulebook, what_if=what_if)
+    meta: dict[str, object] = {"command": "chance", "period": str(q or fy), "rulebook": rb.id, "what_if": what_if}
+    display = ["org_code", "organism", "kind", "expected_cases", "objective", "p_breach", "p_downgrade", "size_band"]
+    _emit(table, out, f"Chance of a breach and a downgrade on target, {q or fy} ({rb.label})", meta, display)
+    if figure is not None:
+        from .stats.figures import chance_by_size_plot, save
+
+        wide = table.pivot_table(index=["org_code", "organism"], values=["expected_cases", "p_breach", "p_downgrade"])
+        fig = chance_by_size_plot(
+            wide.reset_index(),
+            ["p_breach", "p_downgrade"],
+            expected="expected_cases",
+            title=f"Chance on target by size, {q or fy} ({rb.id})",
+        )
+        _console().print(f"Figure: {save(fig, figure)}")
+
+
+@app.command()
+def compare(
+    rulebook_a: Annotated[str, typer.Argument(help="A governance rulebook id or file.")],
+    rulebook_b: Annotated[str, typer.Argument(help="Another governance rulebook id or file.")],
+    year: YearOpt,
+    quarter: Annotated[
+        str | None, typer.Option("--quarter", help="Year to date to this quarter (default: the year's end).")
+    ] = None,
+    set_a: Annotated[list[str] | None, typer.Option("--set-a", help="name=value for rulebook A only.")] = None,
+    set_b: Annotated[list[str] | None, typer.Option("--set-b", help="name=value for rulebook B only.")] = None,
+    data: DataOpt = None,
+    db: DbOpt = None,
+    out: OutOpt = None,
+    figure: FigureOpt = None,
+) -> None:
+    """Chance-downgrade rates by organisation size band under two rulebooks: who carries the
+    risk of random variation (e.g. the 12-case de minimis against none, or a size-scaled limit)."""
+    from .assess.chance import chance_for, compare_rulebooks
+
+    fy = _year(year)
+    q = _quarter(quarter) if quarter else None
+    library = _library()
+    settings = {"a": _what_if(set_a), "b": _what_if(set_b)}
+    for name, rb_id in (("a", rulebook_a), ("b", rulebook_b)):
+        _check_quarter_rulebook(library, rb_id, settings[name], q or _quarter(f"{fy}-Q4"))
+    engine = _engine(data, db, library)
+    with _refusals():
+        a, rb_a = chance_for(engine, library, fy, quarter=q, rulebook=rulebook_a, what_if=settings["a"])
+        b, rb_b = chance_for(engine, library, fy, quarter=q, rulebook=rulebook_b, what_if=settings["b"])
+    table = compare_rulebooks(a, b)
+    table.insert(2, "rulebook_a", rb_a.label)
+    table.insert(3, "rulebook_b", rb_b.label)
+    meta: dict[str, object] = {"command": "compare", "period": str(q or fy), "a": rb_a.label, "b": rb_b.label}
+    display = [
+        "organism",
+        "size_band",
+        "organisations",
+        "mean_expected",
+        "p_downgrade_a",
+        "p_downgrade_b",
+        "expected_downgrades_a",
+        "expected_downgrades_b",
+    ]
+    _emit(table, out, f"Chance of a downgrade on target, {q or fy}: A = {rb_a.label}, B = {rb_b.label}", meta, display)
+    if figure is not None:
+        from .stats.figures import chance_by_size_plot, save
+
+        both = a.merge(b[["org_code", "organism", "p_downgrade"]], on=["org_code", "organism"], suffixes=("_a", "_b"))
+        both = both[both["organism"] == "cdiff"].rename(
+            columns={"p_downgrade_a": f"A: {rb_a.label}", "p_downgrade_b": f"B: {rb_b.label}"}
+        )
+        fig = chance_by_size_plot(
+            both,
+            [f"A: {rb_a.label}", f"B: {rb_b.label}"],
+            expected="expected_cases",
+            ylabel="chance of a C. difficile downgrade on target",
+            title=f"Who carries the risk of random variation, {q or fy}",
+        )
+        _console().print(f"Figure: {save(fig, figure)}")
 
 
 @app.command("demo-data")

@@ -1,0 +1,119 @@
+"""`oversight chance` and `compare` against an independent exact computation and simulation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import poisson
+from typer.testing import CliRunner
+
+from nhs_oversight.cli import app
+
+from .conftest import write_folder
+from .test_cli_governance import EVENTS, INDICATORS, INFECTIONS, OBJECTIVES, ORGS
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return write_folder(
+        tmp_path / "gov",
+        organisations=ORGS,
+        infections=INFECTIONS,
+        denominators=None,
+        objectives=OBJECTIVES,
+        indicators=INDICATORS,
+        events=EVENTS,
+    )
+
+
+def _run(folder: Path, tmp_path: Path, *args: str) -> pd.DataFrame:
+    out = tmp_path / "chance.csv"
+    result = runner.invoke(app, ["chance", "--data", str(folder), "--out", str(out), *args])
+    assert result.exit_code == 0, result.output
+    return pd.read_csv(out).set_index(["org_code", "organism"])
+
+
+def test_annual_chance_matches_an_independent_exact_computation(folder: Path, tmp_path: Path) -> None:
+    frame = _run(folder, tmp_path, "--year", "2012-13")
+    assert list(frame.reset_index().columns[:7]) == [
+        "org_code",
+        "organism",
+        "period",
+        "expected_cases",
+        "objective",
+        "p_breach",
+        "p_downgrade",
+    ]
+    for (code, organism), objective in {
+        ("FT1", "cdiff"): 40,
+        ("FT2", "cdiff"): 8,
+        ("NT1", "cdiff"): 77,
+        ("FT1", "mrsa"): 2,
+    }.items():
+        row = frame.loc[(code, organism)]
+        assert row["expected_cases"] == objective and row["objective"] == objective
+        # P(X > objective), X ~ Poisson(objective)
+        assert row["p_breach"] == pytest.approx(1 - poisson.cdf(objective, objective), abs=1e-9)
+        # a downgrade needs more than the objective and at least 12 (C. difficile) or 6 (MRSA) cases
+        dm = 12 if organism == "cdiff" else 6
+        assert row["p_downgrade"] == pytest.approx(1 - poisson.cdf(max(objective, dm - 1), objective), abs=1e-9)
+
+
+def test_quarterly_chance_uses_the_year_to_date_trajectory(folder: Path, tmp_path: Path) -> None:
+    frame = _run(folder, tmp_path, "--year", "2012-13", "--quarter", "2012-13-Q2")
+    nt1 = frame.loc[("NT1", "cdiff")]
+    assert nt1["objective"] == 36  # the agreed trajectory, not 77 / 2
+    assert nt1["p_breach"] == pytest.approx(poisson.sf(36, 36), abs=1e-9)
+    ft2 = frame.loc[("FT2", "cdiff")]
+    assert ft2["objective"] == 4.0  # 8 in equal quarters
+    assert ft2["p_downgrade"] == pytest.approx(poisson.sf(11, 4.0), abs=1e-12)  # the de minimis decides
+    # simulation agrees with the exact figure (4 binomial standard errors)
+    rng = np.random.default_rng(20121)
+    draws = rng.poisson(36.0, 200_000)
+    p = float(np.mean(draws > 36))
+    assert abs(p - nt1["p_downgrade"]) < 4 * np.sqrt(p * (1 - p) / draws.size)
+
+
+def test_compare_de_minimis_against_none(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cmp.csv"
+    fig = tmp_path / "cmp.svg"
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            "monitor-compliance-2012-13",
+            "monitor-compliance-2012-13",
+            "--year",
+            "2012-13",
+            "--set-b",
+            "cdiff_de_minimis=0",
+            "--data",
+            str(folder),
+            "--out",
+            str(out),
+            "--figure",
+            str(fig),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    cd = frame[frame["organism"] == "cdiff"].set_index("size_band")
+    small = cd.loc["5–12"]  # FT2: objective 8
+    assert small["p_downgrade_a"] == pytest.approx(poisson.sf(11, 8), abs=1e-9)
+    assert small["p_downgrade_b"] == pytest.approx(poisson.sf(8, 8), abs=1e-9)
+    large = cd.loc["≥50"]  # NT1: objective 77, the de minimis makes no difference
+    assert large["p_downgrade_a"] == pytest.approx(large["p_downgrade_b"])
+    assert "what-if: cdiff_de_minimis=0" in frame["rulebook_b"].iloc[0]
+    assert fig.stat().st_size > 1000
+
+
+def test_size_scaled_limit_equalises_the_risk(folder: Path, tmp_path: Path) -> None:
+    frame = _run(folder, tmp_path, "--year", "2012-13", "--rulebook", "monitor-compliance-2012-13-poisson")
+    cdiff = frame.xs("cdiff", level="organism")
+    assert (cdiff["p_downgrade"] <= 0.05 + 1e-12).all()
+    assert (cdiff["p_downgrade"] > 0.01).all()

@@ -153,3 +153,19 @@ def test_choice_options_are_checked(db: str) -> None:
     assert runner.invoke(app, ["rates", "--year", "2012-13", "--db", db, "--kind", "ccg"]).exit_code == 2
     assert runner.invoke(app, ["explain", "RTH", "--period", "2012-13", "--db", db, "--organism", "x"]).exit_code == 2
     assert runner.invoke(app, ["explain", "RTH", "--period", "2012-13", "--db", db, "--regime", "x"]).exit_code == 2
+
+
+def test_rates_carry_exact_poisson_intervals(tmp_path: Path, db: str) -> None:
+    from scipy.stats import chi2
+
+    out = tmp_path / "r.csv"
+    assert runner.invoke(app, ["rates", "--year", "2012-13", "--db", db, "--out", str(out)]).exit_code == 0
+    rth = pd.read_csv(out).set_index(["org_code", "organism"]).loc[("RTH", "mrsa")]
+    # 3 cases in 300,000 bed-days: Garwood 95% limits chi2(0.025, 6)/2 and chi2(0.975, 8)/2 cases
+    assert rth["rate_lower"] == pytest.approx(chi2.ppf(0.025, 6) / 2 / 300_000 * 100_000, rel=1e-9)
+    assert rth["rate_upper"] == pytest.approx(chi2.ppf(0.975, 8) / 2 / 300_000 * 100_000, rel=1e-9)
+    assert rth["interval"] == "95.0% exact Poisson"
+    wider = tmp_path / "w.csv"
+    runner.invoke(app, ["rates", "--year", "2012-13", "--db", db, "--out", str(wider), "--set", "interval_level=0.998"])
+    w = pd.read_csv(wider).set_index(["org_code", "organism"]).loc[("RTH", "mrsa")]
+    assert w["rate_lower"] < rth["rate_lower"] and w["rate_upper"] > rth["rate_upper"]

@@ -117,3 +117,32 @@ def test_size_scaled_limit_equalises_the_risk(folder: Path, tmp_path: Path) -> N
     cdiff = frame.xs("cdiff", level="organism")
     assert (cdiff["p_downgrade"] <= 0.05 + 1e-12).all()
     assert (cdiff["p_downgrade"] > 0.01).all()
+
+
+def test_funnel_positions_agree_with_exact_poisson_limits(tmp_path: Path) -> None:
+    from nhs_oversight.demo.generate import generate_demo
+    from nhs_oversight.stats.funnel import interpolated_poisson_quantile
+
+    folder = tmp_path / "demo"
+    generate_demo(folder)
+    out, fig = tmp_path / "f.csv", tmp_path / "f.svg"
+    result = runner.invoke(app, ["funnel", "--year", "2012-13", "--data", str(folder), "--out", str(out),
+                                 "--figure", str(fig)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    assert frame["expected"].sum() == pytest.approx(frame["observed"].sum())  # expected at the national rate
+    for _, r in frame.iterrows():
+        upper998 = interpolated_poisson_quantile(0.999, r["expected"])
+        upper95 = interpolated_poisson_quantile(0.975, r["expected"])
+        lower95 = interpolated_poisson_quantile(0.025, r["expected"])
+        if r["observed"] > upper998:
+            assert r["position"] == "above 99.8%"
+        elif r["observed"] > upper95:
+            assert r["position"] == "above 95%"
+        elif r["observed"] >= lower95:
+            assert r["position"] == "within"
+    assert fig.read_text().startswith("<?xml")
+    od = runner.invoke(app, ["funnel", "--year", "2012-13", "--data", str(folder), "--overdispersion", "winsorised",
+                             "--out", str(out)])
+    assert od.exit_code == 0, od.output
+    assert (pd.read_csv(out)["position"] == "within").sum() > (frame["position"] == "within").sum()

@@ -507,7 +507,18 @@ def rates(
     if kind:
         frame = frame[frame["apportionment"] == ("trust" if kind is KindGroup.trust else "population")]
     meta: dict[str, object] = {"command": "rates", "financial_year": str(fy), "rulebook": rb.id, "what_if": what_if}
-    display = ["org_code", "name", "kind", "organism", "apportionment", "cases", "denominator", "rate", "reason"]
+    display = [
+        "org_code",
+        "name",
+        "kind",
+        "organism",
+        "cases",
+        "denominator",
+        "rate",
+        "rate_lower",
+        "rate_upper",
+        "reason",
+    ]
     _emit(frame.reset_index(drop=True), out, f"Cases and rates, {fy} ({rb.label})", meta, display)
 
 
@@ -1038,6 +1049,64 @@ def compare(
             expected="expected_cases",
             ylabel="chance of a C. difficile downgrade on target",
             title=f"Who carries the risk of random variation, {q or fy}",
+        )
+        _console().print(f"Figure: {save(fig, figure)}")
+
+
+class Dispersion(StrEnum):
+    winsorised = "winsorised"
+    truncated = "truncated"
+
+
+@app.command()
+def funnel(
+    year: YearOpt,
+    organism: Annotated[Organism, typer.Option("--organism")] = Organism.cdiff,
+    kind: Annotated[KindGroup, typer.Option("--kind")] = KindGroup.trust,
+    overdispersion: Annotated[
+        Dispersion | None,
+        typer.Option("--overdispersion", help="Widen the limits by an overdispersion estimate (Spiegelhalter 2005)."),
+    ] = None,
+    data: DataOpt = None,
+    db: DbOpt = None,
+    rulebook: RulebookOpt = None,
+    set_: SetOpt = None,
+    out: OutOpt = None,
+    figure: FigureOpt = None,
+) -> None:
+    """Funnel plot: each organisation's cases against those expected at the national rate, with
+    95% and 99.8% control limits (exact Poisson unless --overdispersion)."""
+    from .assess.funnel import funnel_for_year
+
+    fy = _year(year)
+    library, what_if, engine = _setup(data, db, rulebook, set_, "hcai-counting", fy)
+    with _refusals():
+        table, limits, rb = funnel_for_year(
+            engine,
+            library,
+            fy,
+            organism.value,
+            kind=kind.value,
+            dispersion=overdispersion.value if overdispersion else None,
+            rulebook=rulebook,
+            what_if=what_if,
+        )
+    meta: dict[str, object] = {"command": "funnel", "financial_year": str(fy), "rulebook": rb.id, "what_if": what_if}
+    display = ["org_code", "kind", "observed", "expected", "ratio", "rate", "rate_lower", "rate_upper", "position"]
+    _emit(table, out, f"Funnel: {organism.value}, {kind.value}s, {fy}", meta, display)
+    if figure is not None:
+        from .stats.figures import funnel_plot, save
+
+        fig = funnel_plot(
+            table,
+            observed="observed",
+            expected="expected",
+            label="org_code",
+            levels=limits.levels,
+            method=limits.method,
+            overdispersion=limits.overdispersion,
+            effect=limits.effect,
+            title=f"{'C. difficile' if organism is Organism.cdiff else 'MRSA'}, {kind.value}s, {fy}",
         )
         _console().print(f"Figure: {save(fig, figure)}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -9,6 +10,7 @@ from ..explain import Trace
 from ..periods import FinancialYear, Month
 from ..rulebooks import Rulebook, RulebookLibrary
 from ..rules.hcai import annual_rate, annual_rates
+from ..stats.poisson import rate_ci
 from ..store import read_table
 from .common import AssessmentError, choose_rulebook
 
@@ -34,6 +36,22 @@ def _label_rates(frame: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
         else:
             reasons.append(f"{cases} {h} cases ÷ {den:,.0f} {u} × {per:,.0f} = {rate:.2f}")
     frame["reason"] = reasons
+    level, method = rulebook["interval_level"], rulebook["interval_method"]
+    has_rate = frame["rate"].notna().to_numpy()
+    lower = np.full(len(frame), np.nan)
+    upper = np.full(len(frame), np.nan)
+    if has_rate.any():
+        _, lo, hi = rate_ci(
+            frame.loc[has_rate, "cases"].to_numpy(),
+            frame.loc[has_rate, "denominator"].to_numpy(),
+            per=1.0,
+            level=float(level.value),
+            method=method.value,
+        )
+        per = frame.loc[has_rate, "per"].to_numpy()
+        lower[has_rate], upper[has_rate] = lo * per, hi * per
+    frame["rate_lower"], frame["rate_upper"] = lower, upper
+    frame["interval"] = f"{float(level.value):.1%} {method.value} Poisson"
     return frame
 
 

@@ -79,12 +79,16 @@ def run_demo(
             generated_at=dt.datetime.now(dt.UTC),
             demo=True,
             seed=seed,
+            figures_dir=home / "figures",
         )
         variables = build_report(engine, library, context)
         progress.update(step, advance=1, description="Writing the report")
         report = render_report(variables, home / "demo-report.html")
         progress.update(step, advance=1)
     _print_summary(console, variables, rows, url)
+    if variables.get("small_numbers"):
+        for png in variables["small_numbers"]["pngs"]:
+            console.print(f"Figure: {png}")
     return DemoResult(database=url, data_dir=data_dir, report=report, rows=rows, totals=totals)
 
 

@@ -32,6 +32,7 @@ class ReportContext:
     generated_at: dt.datetime
     demo: bool = False
     seed: int | None = None
+    figures_dir: Path | None = None
 
 
 def _env() -> jinja2.Environment:
@@ -117,9 +118,13 @@ def build_report(engine: Engine, library: RulebookLibrary, context: ReportContex
     governance = governance_section(engine, library)
     if governance is not None:
         summary += governance.pop("summary")
+    small_numbers = small_numbers_section(engine, library, context.figures_dir)
+    if small_numbers is not None:
+        summary += small_numbers.pop("summary")
     return {
         "objectives": objectives,
         "governance": governance,
+        "small_numbers": small_numbers,
         "title": "NHS oversight report" + (" (demo data)" if context.demo else ""),
         "generated_at": context.generated_at.strftime("%Y-%m-%d %H:%M %Z").strip(),
         "version": __version__,
@@ -302,3 +307,101 @@ def governance_section(engine: Engine, library: RulebookLibrary) -> dict | None:
             ),
         ],
     }
+
+
+def _figure(fig: object, name: str, figures_dir: Path | None) -> tuple[str, str | None]:
+    """The figure as inline SVG text, and written as PNG to ``figures_dir`` when given."""
+    import tempfile
+
+    import matplotlib.pyplot as plt
+
+    from ..stats.figures import save
+
+    with tempfile.TemporaryDirectory() as tmp:
+        svg = save(fig, Path(tmp) / f"{name}.svg").read_text(encoding="utf-8")
+    png = None
+    if figures_dir is not None:
+        figures_dir.mkdir(parents=True, exist_ok=True)
+        png = str(save(fig, figures_dir / f"{name}.png"))
+    plt.close(fig)  # type: ignore[arg-type]
+    return svg[svg.index("<svg") :], png
+
+
+def small_numbers_section(engine: Engine, library: RulebookLibrary, figures_dir: Path | None) -> dict | None:
+    """The funnel plot of C. difficile and who carries the risk of random variation."""
+    from ..assess.chance import chance_for, compare_rulebooks
+    from ..assess.funnel import funnel_for_year
+    from ..stats.figures import chance_by_size_plot, funnel_plot
+
+    q = governance_quarter(engine, library)
+    if q is None:
+        return None
+    year = q.year
+    table, limits, _ = funnel_for_year(engine, library, year, "cdiff")
+    funnel_svg, funnel_png = _figure(
+        funnel_plot(
+            table,
+            observed="observed",
+            expected="expected",
+            label="org_code",
+            levels=limits.levels,
+            method=limits.method,
+            title=f"C. difficile, trust-apportioned, {year}",
+        ),
+        "funnel-cdiff",
+        figures_dir,
+    )
+    policies = {
+        "de minimis 12 (Monitor 2012-13)": ("monitor-compliance-2012-13", {}),
+        "no de minimis": ("monitor-compliance-2012-13", {"cdiff_de_minimis": 0}),
+        "Poisson 95% limit (size-scaled)": ("monitor-compliance-2012-13-poisson", {}),
+    }
+    tables = {
+        name: chance_for(engine, library, year, quarter=q, rulebook=rb, what_if=w)[0]
+        for name, (rb, w) in policies.items()
+    }
+    names = list(tables)
+    wide = tables[names[0]][["org_code", "organism", "expected_cases"]].copy()
+    for name in names:
+        wide[name] = tables[name]["p_downgrade"].to_numpy()
+    wide = wide[wide["organism"] == "cdiff"]
+    chance_svg, chance_png = _figure(
+        chance_by_size_plot(
+            wide,
+            names,
+            expected="expected_cases",
+            ylabel="chance of a C. difficile downgrade on target",
+            title=f"Who carries the risk of random variation, {q}",
+        ),
+        "chance-by-size",
+        figures_dir,
+    )
+    bands = compare_rulebooks(tables[names[0]], tables[names[2]])
+    bands = bands[bands["organism"] == "cdiff"]
+    dm = compare_rulebooks(tables[names[1]], tables[names[0]])
+    dm = dm[dm["organism"] == "cdiff"]
+    outside = int((table["position"] != "within").sum())
+    return {
+        "year": str(year),
+        "quarter": str(q),
+        "funnel_svg": funnel_svg,
+        "chance_svg": chance_svg,
+        "pngs": [p for p in (funnel_png, chance_png) if p],
+        "outside": outside,
+        "trusts": len(table),
+        "bands": bands.to_dict("records"),
+        "dm_bands": dm.to_dict("records"),
+        "names": names,
+        "summary": [
+            (f"C. difficile funnel {year}: trusts outside the 95% limits", f"{outside} of {len(table)}"),
+            (
+                f"Expected chance downgrades of trusts exactly on target at {q}",
+                ", ".join(f"{n}: {_cdiff_downgrades(tables[n]):.1f}" for n in names),
+            ),
+        ],
+    }
+
+
+def _cdiff_downgrades(table: pd.DataFrame) -> float:
+    """Expected number of C. difficile downgrades by chance alone (sum of probabilities)."""
+    return float(table.loc[table["organism"] == "cdiff", "p_downgrade"].sum())

@@ -126,8 +126,9 @@ def test_funnel_positions_agree_with_exact_poisson_limits(tmp_path: Path) -> Non
     folder = tmp_path / "demo"
     generate_demo(folder)
     out, fig = tmp_path / "f.csv", tmp_path / "f.svg"
-    result = runner.invoke(app, ["funnel", "--year", "2012-13", "--data", str(folder), "--out", str(out),
-                                 "--figure", str(fig)])
+    result = runner.invoke(
+        app, ["funnel", "--year", "2012-13", "--data", str(folder), "--out", str(out), "--figure", str(fig)]
+    )
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out)
     assert frame["expected"].sum() == pytest.approx(frame["observed"].sum())  # expected at the national rate
@@ -142,7 +143,8 @@ def test_funnel_positions_agree_with_exact_poisson_limits(tmp_path: Path) -> Non
         elif r["observed"] >= lower95:
             assert r["position"] == "within"
     assert fig.read_text().startswith("<?xml")
-    od = runner.invoke(app, ["funnel", "--year", "2012-13", "--data", str(folder), "--overdispersion", "winsorised",
-                             "--out", str(out)])
+    od = runner.invoke(
+        app, ["funnel", "--year", "2012-13", "--data", str(folder), "--overdispersion", "winsorised", "--out", str(out)]
+    )
     assert od.exit_code == 0, od.output
     assert (pd.read_csv(out)["position"] == "within").sum() > (frame["position"] == "within").sum()

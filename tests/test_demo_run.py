@@ -42,6 +42,7 @@ def test_demo_prints_summary_and_report_path(demo_run) -> None:
         "Governance risk ratings",
         "What the C. difficile de minimis did",
         "Small numbers: chance, not performance",
+        "Financial risk ratings",
         "<svg",
         "Import log",
         "fictional",

@@ -65,6 +65,7 @@ class Regime(StrEnum):
     cdiff_objective = "cdiff-objective"
     monitor = "monitor"
     governance = "governance"
+    finance = "finance"
 
 
 class Rating(StrEnum):
@@ -530,8 +531,8 @@ def explain(
         Regime | None,
         typer.Option(
             "--regime",
-            help="Which result: counts, mrsa-objective, cdiff-objective, monitor (default: "
-            "counts for a year, monitor for a quarter).",
+            help="Which result: counts, mrsa-objective, cdiff-objective, monitor, governance, finance "
+            "(default: counts for a year, governance for a quarter).",
         ),
     ] = None,
     organism: OrganismOpt = None,
@@ -552,11 +553,21 @@ def explain(
         raise typer.BadParameter(str(exc), param_hint="--period") from None
     regime = regime or (Regime.governance if isinstance(p, Quarter) else Regime.counts)
     quarterly = regime in (Regime.monitor, Regime.governance)
-    if quarterly != isinstance(p, Quarter):
+    if regime is not Regime.finance and quarterly != isinstance(p, Quarter):
         need = "a quarter, e.g. 2012-13-Q2" if quarterly else "a financial year, e.g. 2012-13"
         raise typer.BadParameter(f"--regime {regime.value} explains {need}", param_hint="--period")
     year = p.year if isinstance(p, Quarter) else p
     assert isinstance(year, FinancialYear)
+    if regime is Regime.finance:
+        from .assess.finance import explain_finance
+
+        library = _library()
+        what_if = _what_if(set_)
+        engine = _engine(data, db, library)
+        with _refusals():
+            trace = explain_finance(engine, library, org, p, rulebook=rulebook, what_if=what_if)
+        typer.echo(trace.to_json() if as_json else trace.to_text())
+        return
     rule_regime = {
         "counts": "hcai-counting",
         "monitor": f"{(organism or Organism.cdiff).value}-objective",
@@ -1109,6 +1120,60 @@ def funnel(
             title=f"{'C. difficile' if organism is Organism.cdiff else 'MRSA'}, {kind.value}s, {fy}",
         )
         _console().print(f"Figure: {save(fig, figure)}")
+
+
+@app.command()
+def finance(
+    period: Annotated[str, typer.Option("--period", help="Financial year (2012-13) or quarter (year to date).")],
+    rulebook: RulebookOpt = None,
+    two_star: Annotated[
+        bool, typer.Option("--two-star", help="Continuity rating: mark a 2 unlikely to get worse as 2*.")
+    ] = False,
+    data: DataOpt = None,
+    db: DbOpt = None,
+    set_: SetOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """Financial ratings (RULES.md §4, §5, §7): Monitor's FRR 1–5, the 10-point scale with overrides
+    (monitor-licence-consultation-2012), or the continuity of service rating (monitor-raf-2013)."""
+    from .assess import AssessmentError
+    from .assess.finance import finance_for_period, finance_rulebook
+    from .periods import PeriodError, parse_period
+    from .rulebooks import RulebookError
+
+    try:
+        p = parse_period(period)
+    except PeriodError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from None
+    library = _library()
+    what_if = _what_if(set_)
+    if rulebook is not None and rulebook not in library.files and not Path(rulebook).exists():
+        raise typer.BadParameter(
+            f"no rulebook {rulebook!r}; known: {', '.join(library.ids())}", param_hint="--rulebook"
+        )
+    try:
+        finance_rulebook(library, p, rulebook, what_if)
+    except RulebookError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--set") from None
+    except AssessmentError as exc:
+        typer.echo(f"Refused: {exc}", err=True)
+        raise typer.Exit(1) from None
+    engine = _engine(data, db, library)
+    with _refusals():
+        table, _, rb = finance_for_period(engine, library, p, rulebook, what_if, two_star=two_star)
+    meta: dict[str, object] = {"command": "finance", "period": str(p), "rulebook": rb.id, "what_if": what_if}
+    display = [
+        "org_code",
+        "kind",
+        "weighted_score",
+        "uncapped_rating",
+        "rating_label",
+        "normalised_rating_label",
+        "band",
+        "overrides_applied",
+        "reason",
+    ]
+    _emit(table, out, f"Financial ratings, {p} ({rb.label})", meta, display)
 
 
 @app.command("demo-data")

@@ -137,9 +137,7 @@ def chance_for(
     return chance_table(targets, rb, str(quarter or year)), rb
 
 
-def compare_rulebooks(
-    a: pd.DataFrame, b: pd.DataFrame, edges: Sequence[float] = DEFAULT_SIZE_EDGES
-) -> pd.DataFrame:
+def compare_rulebooks(a: pd.DataFrame, b: pd.DataFrame, edges: Sequence[float] = DEFAULT_SIZE_EDGES) -> pd.DataFrame:
     """Chance-downgrade rates by organisation size band under two rulebooks.
 
     Parameters
@@ -181,4 +179,3 @@ def compare_rulebooks(
         "expected_downgrades_b",
     ]
     return out[cols]
-

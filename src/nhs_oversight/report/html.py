@@ -121,10 +121,14 @@ def build_report(engine: Engine, library: RulebookLibrary, context: ReportContex
     small_numbers = small_numbers_section(engine, library, context.figures_dir)
     if small_numbers is not None:
         summary += small_numbers.pop("summary")
+    finance = _finance(engine, library)
+    if finance is not None:
+        summary.append((f"Financial ratings {finance['period']}", f"{finance['providers']} providers rated"))
     return {
         "objectives": objectives,
         "governance": governance,
         "small_numbers": small_numbers,
+        "finance": finance,
         "title": "NHS oversight report" + (" (demo data)" if context.demo else ""),
         "generated_at": context.generated_at.strftime("%Y-%m-%d %H:%M %Z").strip(),
         "version": __version__,
@@ -405,3 +409,18 @@ def small_numbers_section(engine: Engine, library: RulebookLibrary, figures_dir:
 def _cdiff_downgrades(table: pd.DataFrame) -> float:
     """Expected number of C. difficile downgrades by chance alone (sum of probabilities)."""
     return float(table.loc[table["organism"] == "cdiff", "p_downgrade"].sum())
+
+
+def _finance(engine: Engine, library: RulebookLibrary) -> dict | None:
+    """The finance section for the latest financial year with figures (None without any)."""
+    from ..assess.common import AssessmentError
+    from ..assess.finance import finance_section
+
+    fin = read_table(engine, "financials")
+    years = sorted(p for p in fin["period"].unique() if "Q" not in p)
+    if not years:
+        return None
+    try:
+        return finance_section(engine, library, FinancialYear.parse(years[-1]))
+    except AssessmentError:
+        return None

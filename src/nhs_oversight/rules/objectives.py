@@ -203,9 +203,7 @@ def _small(b: Baseline, trace: Trace, rulebook: Rulebook) -> bool:
     return small
 
 
-def _begin(
-    b: Baseline, rulebook: Rulebook, period: str, traces: dict[str, Trace] | None
-) -> tuple[Trace, bool]:
+def _begin(b: Baseline, rulebook: Rulebook, period: str, traces: dict[str, Trace] | None) -> tuple[Trace, bool]:
     """Every method's first steps: the organisation's trace, its baseline and its size flag."""
     trace = NO_TRACE
     if traces is not None:

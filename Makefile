@@ -24,6 +24,8 @@ test: install
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/chance.py
+	$(BIN)/python bench/objectives.py --copies 100 --repeat 1
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

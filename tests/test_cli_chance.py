@@ -148,3 +148,29 @@ def test_funnel_positions_agree_with_exact_poisson_limits(tmp_path: Path) -> Non
     )
     assert od.exit_code == 0, od.output
     assert (pd.read_csv(out)["position"] == "within").sum() > (frame["position"] == "within").sum()
+
+
+def test_compare_set_applies_to_both(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cmp.csv"
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            "monitor-compliance-2012-13",
+            "monitor-compliance-2012-13-poisson",
+            "--year",
+            "2012-13",
+            "--set",
+            "de_minimis_inclusive=false",
+            "--data",
+            str(folder),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    assert frame["rulebook_a"].str.contains("de_minimis_inclusive=False").all()
+    assert frame["rulebook_b"].str.contains("de_minimis_inclusive=False").all()
+    small = frame[frame["organism"] == "cdiff"].set_index("size_band").loc["5–12"]
+    assert small["p_downgrade_a"] == pytest.approx(poisson.sf(12, 8), abs=1e-9)  # exclusive: more than 12

@@ -1011,6 +1011,7 @@ def compare(
     quarter: Annotated[
         str | None, typer.Option("--quarter", help="Year to date to this quarter (default: the year's end).")
     ] = None,
+    set_: SetOpt = None,
     set_a: Annotated[list[str] | None, typer.Option("--set-a", help="name=value for rulebook A only.")] = None,
     set_b: Annotated[list[str] | None, typer.Option("--set-b", help="name=value for rulebook B only.")] = None,
     data: DataOpt = None,
@@ -1025,7 +1026,8 @@ def compare(
     fy = _year(year)
     q = _quarter(quarter) if quarter else None
     library = _library()
-    settings = {"a": _what_if(set_a), "b": _what_if(set_b)}
+    both = _what_if(set_)
+    settings = {"a": {**both, **_what_if(set_a)}, "b": {**both, **_what_if(set_b)}}
     for name, rb_id in (("a", rulebook_a), ("b", rulebook_b)):
         _check_quarter_rulebook(library, rb_id, settings[name], q or _quarter(f"{fy}-Q4"))
     engine = _engine(data, db, library)

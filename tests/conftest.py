@@ -69,3 +69,19 @@ def good_folder(tmp_path: Path) -> Path:
 def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rich folds table cells to the terminal's width; tests read whole cells."""
     monkeypatch.setenv("COLUMNS", "250")
+
+
+@pytest.fixture
+def governance_folder(tmp_path: Path) -> Path:
+    """The hand-computed governance case of ``tests/governance_case.py`` as a data folder."""
+    from . import governance_case as case
+
+    return write_folder(
+        tmp_path / "gov",
+        organisations=case.ORGS,
+        infections=case.INFECTIONS,
+        denominators=None,
+        objectives=case.OBJECTIVES,
+        indicators=case.INDICATORS,
+        events=case.EVENTS,
+    )

@@ -12,23 +12,12 @@ from typer.testing import CliRunner
 
 from nhs_oversight.cli import app
 
-from .conftest import write_folder
-from .test_cli_governance import EVENTS, INDICATORS, INFECTIONS, OBJECTIVES, ORGS
-
 runner = CliRunner()
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    return write_folder(
-        tmp_path / "gov",
-        organisations=ORGS,
-        infections=INFECTIONS,
-        denominators=None,
-        objectives=OBJECTIVES,
-        indicators=INDICATORS,
-        events=EVENTS,
-    )
+def folder(governance_folder: Path) -> Path:
+    return governance_folder
 
 
 def _run(folder: Path, tmp_path: Path, *args: str) -> pd.DataFrame:

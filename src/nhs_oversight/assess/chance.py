@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from ..periods import FinancialYear, Quarter
 from ..rulebooks import Rulebook, RulebookError, RulebookLibrary
 from ..rules.governance import INFECTION_TARGETS, safe_counts
-from ..rules.trajectories import year_to_date_trajectory
+from ..rules.trajectories import row_trajectory
 from ..stats.chance import DEFAULT_SIZE_EDGES, p_exceed, size_bands
 from .common import AssessmentError
 from .governance import governance_rulebook
@@ -56,13 +56,7 @@ def _targets(
         if quarter is None:
             target = objectives["objective"].astype(float)
         else:
-            shares, rounding = rb["trajectory_shares"], rb["trajectory_rounding"]
-            values = []
-            for r in objectives.itertuples(index=False):
-                q = (r.q1, r.q2, r.q3, r.q4)
-                agreed = None if any(pd.isna(v) for v in q) else tuple(int(v) for v in q)
-                t = year_to_date_trajectory(int(r.objective), quarter.number, shares, rounding, agreed)
-                values.append(float(t))
+            values = [float(row_trajectory(r, quarter.number, rb)[0]) for r in objectives.itertuples(index=False)]
             target = pd.Series(values, index=objectives.index, dtype=float)
         frames.append(objectives[["org_code", "kind", "organism"]].assign(objective=target))
     if not frames:

@@ -27,7 +27,7 @@ from ..rules.governance import (
     is_downgrade,
     rate_quarter,
 )
-from ..rules.trajectories import year_to_date_trajectory
+from ..rules.trajectories import contract_penalty, row_trajectory
 from ..store import read_table
 from ..store.decisions import read_decisions
 from .common import AssessmentError
@@ -118,12 +118,8 @@ def _infections(
             continue
         objectives, rb = found
         ytd = year_to_date_cases(engine, organism, quarter).set_index("org_code")["cases"]
-        shares, rounding = rb["trajectory_shares"], rb["trajectory_rounding"]
         for r in objectives.itertuples(index=False):
-            agreed = None
-            if not any(pd.isna(getattr(r, q)) for q in ("q1", "q2", "q3", "q4")):
-                agreed = tuple(int(getattr(r, q)) for q in ("q1", "q2", "q3", "q4"))
-            trajectory = year_to_date_trajectory(int(r.objective), quarter.number, shares, rounding, agreed)
+            trajectory, agreed = row_trajectory(r, quarter.number, rb)
             source = r.objective_source + ("; agreed trajectory" if agreed else "")
             out[(r.org_code, organism)] = _Infection(
                 int(ytd.get(r.org_code, 0)), trajectory, int(r.objective), source, rb
@@ -320,15 +316,9 @@ def _published(
 
 def _penalty(*infections: _Infection | None) -> float | None:
     """Contract penalties where the objective's rulebook sets one: cases above the objective × rate."""
-    total, any_set = 0.0, False
-    for inf in infections:
-        if inf is None:
-            continue
-        value = inf.rulebook.values.get("penalty_per_case")
-        if value is not None and value.value is not None:
-            any_set = True
-            total += max(0, inf.ytd - inf.objective) * float(value.value)
-    return total if any_set else None
+    penalties = [contract_penalty(i.ytd, i.objective, i.rulebook) for i in infections if i is not None]
+    set_ = [p for p in penalties if p is not None]
+    return sum(set_) if set_ else None
 
 
 def history(

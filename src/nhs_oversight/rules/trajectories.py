@@ -17,7 +17,14 @@ from ..periods import Quarter
 from ..rulebooks import Rulebook, RuleValue
 from .objectives import round_half_up
 
-__all__ = ["MONITOR_COLUMNS", "year_to_date_trajectory", "monitor"]
+__all__ = [
+    "MONITOR_COLUMNS",
+    "year_to_date_trajectory",
+    "agreed_trajectory",
+    "row_trajectory",
+    "contract_penalty",
+    "monitor",
+]
 
 MONITOR_COLUMNS = [
     "org_code",
@@ -79,6 +86,29 @@ def year_to_date_trajectory(
     raise ValueError(f"{rounding.rulebook}: unknown trajectory_rounding {rounding.value!r}")
 
 
+def agreed_trajectory(row: object) -> tuple[int, ...] | None:
+    """The agreed cumulative trajectory (q1..q4) of an objectives row, or None if not given."""
+    values = tuple(getattr(row, q) for q in ("q1", "q2", "q3", "q4"))
+    return None if any(pd.isna(v) for v in values) else tuple(int(v) for v in values)
+
+
+def row_trajectory(row: object, quarter: int, rulebook: Rulebook) -> tuple[Decimal, tuple[int, ...] | None]:
+    """The year-to-date trajectory of an objectives row (``objective, q1..q4``) at a quarter,
+    with the agreed trajectory it used (None: the rulebook's shares)."""
+    agreed = agreed_trajectory(row)
+    shares, rounding = rulebook["trajectory_shares"], rulebook["trajectory_rounding"]
+    return year_to_date_trajectory(int(row.objective), quarter, shares, rounding, agreed), agreed  # type: ignore[attr-defined]
+
+
+def contract_penalty(ytd_cases: int, objective: int, rulebook: Rulebook) -> float | None:
+    """Cases above the annual objective × the rulebook's ``penalty_per_case`` [GBP]; None
+    where the rulebook sets no penalty (RULES.md §2: contract penalties, amount local)."""
+    value = rulebook.values.get("penalty_per_case")
+    if value is None or value.value is None:
+        return None
+    return max(0, ytd_cases - objective) * float(value.value)
+
+
 def _fmt(x: Decimal) -> str:
     return f"{x:,.2f}".rstrip("0").rstrip(".")
 
@@ -117,11 +147,8 @@ def monitor(
     rows = []
     for r in merged.itertuples(index=False):
         rb = rulebooks[r.organism]
-        agreed = None
-        if not any(pd.isna(getattr(r, q)) for q in ("q1", "q2", "q3", "q4")):
-            agreed = tuple(int(getattr(r, q)) for q in ("q1", "q2", "q3", "q4"))
+        trajectory, agreed = row_trajectory(r, quarter.number, rb)
         shares, rounding = rb["trajectory_shares"], rb["trajectory_rounding"]
-        trajectory = year_to_date_trajectory(int(r.objective), quarter.number, shares, rounding, agreed)
         ytd = int(r.cases)
         if ytd > r.objective:
             status = "objective_exceeded"
@@ -134,10 +161,8 @@ def monitor(
             f"{ytd} cases to the end of {quarter} against a trajectory of {_fmt(trajectory)} ({how}) "
             f"and an annual objective of {int(r.objective)}: {status.replace('_', ' ')}"
         )
-        penalty_value = rb.values.get("penalty_per_case")
-        penalty = None
-        if penalty_value is not None and penalty_value.value is not None:
-            penalty = max(0, ytd - int(r.objective)) * float(penalty_value.value)
+        penalty = contract_penalty(ytd, int(r.objective), rb)
+        if penalty is not None:
             reason += f"; penalty £{penalty:,.0f} ({max(0, ytd - int(r.objective))} cases above the objective)"
         trace = (traces or {}).get((r.org_code, r.organism), NO_TRACE)
         trace.add(
@@ -154,7 +179,7 @@ def monitor(
             inputs={"ytd_cases": ytd, "trajectory": float(trajectory), "objective": int(r.objective)},
             value=status,
             source=f"infections, {quarter.year_to_date_months()[0]} to {quarter.months()[-1]}",
-            uses=[penalty_value] if penalty is not None and penalty_value is not None else [],
+            uses=[rb["penalty_per_case"]] if penalty is not None else [],
         )
         trace.result = {"status": status, "ytd_cases": ytd, "trajectory": float(trajectory)}
         assumed = [] if agreed else [v.name for v in (shares, rounding) if v.status in ("assumed", "what-if")]

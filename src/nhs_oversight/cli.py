@@ -146,6 +146,14 @@ def _what_if(items: list[str] | None) -> dict[str, object]:
         raise typer.BadParameter(str(exc), param_hint="--set") from None
 
 
+def _known_rulebook(library: RulebookLibrary, rulebook: str | None) -> None:
+    """--rulebook names a shipped id or an existing file; anything else is a usage error (exit 2)."""
+    if rulebook is not None and rulebook not in library.files and not Path(rulebook).exists():
+        raise typer.BadParameter(
+            f"no rulebook {rulebook!r}; known: {', '.join(library.ids())}", param_hint="--rulebook"
+        )
+
+
 def _check_rulebook(
     library: RulebookLibrary,
     rulebook: str | None,
@@ -159,10 +167,7 @@ def _check_rulebook(
     """
     from .rulebooks import RulebookError, apply_what_if
 
-    if rulebook is not None and rulebook not in library.files and not Path(rulebook).exists():
-        raise typer.BadParameter(
-            f"no rulebook {rulebook!r}; known: {', '.join(library.ids())}", param_hint="--rulebook"
-        )
+    _known_rulebook(library, rulebook)
     if rulebook is None and (regime is None or year is None or not what_if):
         return
     with _refusals():
@@ -839,10 +844,7 @@ def _check_quarter_rulebook(
     from .assess.governance import governance_rulebook
     from .rulebooks import RulebookError
 
-    if rulebook is not None and rulebook not in library.files and not Path(rulebook).exists():
-        raise typer.BadParameter(
-            f"no rulebook {rulebook!r}; known: {', '.join(library.ids())}", param_hint="--rulebook"
-        )
+    _known_rulebook(library, rulebook)
     try:
         governance_rulebook(library, q, rulebook, what_if)
     except RulebookError as exc:
@@ -1149,10 +1151,7 @@ def finance(
         raise typer.BadParameter(str(exc), param_hint="--period") from None
     library = _library()
     what_if = _what_if(set_)
-    if rulebook is not None and rulebook not in library.files and not Path(rulebook).exists():
-        raise typer.BadParameter(
-            f"no rulebook {rulebook!r}; known: {', '.join(library.ids())}", param_hint="--rulebook"
-        )
+    _known_rulebook(library, rulebook)
     try:
         finance_rulebook(library, p, rulebook, what_if)
     except RulebookError as exc:

@@ -121,6 +121,11 @@ class Trace:
                     seen[(u.rulebook, u.name)] = ValueUsed.of(u)
         return list(seen.values())
 
+    def assumed_label(self) -> str:
+        """The names of the assumed or what-if values used, each once, joined by ``;``
+        (the ``assumed`` column of result tables)."""
+        return ";".join(dict.fromkeys(u.name for u in self.assumptions()))
+
     def assumptions(self) -> list[ValueUsed]:
         """The values used that rest on an assumption or a what-if setting."""
         return [u for u in self.values_used() if u.status in ("assumed", "what-if")]
@@ -157,8 +162,8 @@ class Trace:
                 lines.append(f"      {name} = {_fmt(val)}")
             if step.source:
                 lines.append(f"      from: {step.source}")
-            for u in step.uses:
-                lines.append(f"      uses {u.name} = {_fmt(u.value)} {u.unit} ({u.status})")
+            for rv in step.uses:
+                lines.append(f"      uses {rv.name} = {_fmt(rv.value)} {rv.unit} ({rv.status})")
         if self.result is not None:
             lines.append(f"Result: {_fmt(self.result)}")
         used = self.values_used()

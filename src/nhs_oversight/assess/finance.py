@@ -327,7 +327,7 @@ def _row(
     )
     for name, metric in card.metrics.items():
         row[name] = None if metric.value is None else float(metric.value)
-    row["assumed"] = ";".join(dict.fromkeys(u.name for u in trace.assumptions()))
+    row["assumed"] = trace.assumed_label()
     return row
 
 

@@ -276,7 +276,7 @@ def governance_for_quarter(
                 "mrsa_ytd_cases": mr.ytd if mr else None,
                 "mrsa_trajectory": float(mr.trajectory) if mr else None,
                 "contract_penalty": _penalty(cd, mr),
-                "assumed": ";".join(dict.fromkeys(u.name for u in trace.assumptions())),
+                "assumed": trace.assumed_label(),
             }
         )
     return GovernanceResult(pd.DataFrame(rows, columns=GOVERNANCE_COLUMNS), rb, traces)

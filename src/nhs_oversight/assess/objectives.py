@@ -150,7 +150,7 @@ def objectives_for_year(
     table["financial_year"] = str(year)
     table["baseline_period"] = period
     table["rulebook"] = rb.label
-    table["assumed"] = [";".join(dict.fromkeys(u.name for u in traces[c].assumptions())) for c in table["org_code"]]
+    table["assumed"] = [traces[c].assumed_label() for c in table["org_code"]]
     for trace in traces.values():
         trace.period = str(year)
     national = None

@@ -3,7 +3,7 @@ organisation-quarters under three rulebooks (monitor-compliance-2012-13, the sam
 the de minimis, and the size-scaled monitor-compliance-2012-13-poisson).
 
 Trajectories are drawn from a realistic spread of trust sizes (seeded); the measured part is
-the exact, vectorised computation (:func:`nhs_oversight.assess.chance.chance_table` and
+the exact, vectorised computation (:func:`nhs_oversight.service.chance.chance_table` and
 :func:`compare_rulebooks`), not the store.
 
 Run: ``.venv/bin/python bench/chance.py [--n 100000] [--repeat 5]``.
@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    from nhs_oversight.assess.chance import chance_table, compare_rulebooks
+    from nhs_oversight.service.chance import chance_table, compare_rulebooks
     from nhs_oversight.rulebooks import apply_what_if, load_library
 
     library = load_library()

@@ -6,7 +6,7 @@ monthly rows. Measured, with the median of --repeat runs and the process's peak 
 
 1. the pure rules on frames: baseline rates, MRSA and C. difficile objectives (with a
    trace per organisation), and monitoring at 2012-13-Q2;
-2. end to end through the store: the same through ``assess`` on a SQLite database
+2. end to end through the store: the same through ``service`` on a SQLite database
    (loaded with ``DataFrame.to_sql``, which is not what is measured).
 
 Run: ``.venv/bin/python bench/objectives.py [--copies 100] [--repeat 3]``.
@@ -126,7 +126,7 @@ def main() -> None:
 
 def measure(db: str, repeat: int) -> None:
     """The assessments through the store, in a process of their own."""
-    from nhs_oversight.assess import monitor_quarter, objectives_for_year
+    from nhs_oversight.service import monitor_quarter, objectives_for_year
     from nhs_oversight.periods import FinancialYear, Quarter
     from nhs_oversight.rulebooks import load_library
     from nhs_oversight.store import open_store

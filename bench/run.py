@@ -30,7 +30,7 @@ def _median_time(fn, repeat: int) -> tuple[float, object]:
 
 
 def bench_import(repeat: int) -> list[tuple[str, str]]:
-    from nhs_oversight.assess import rates_for_year
+    from nhs_oversight.service import rates_for_year
     from nhs_oversight.demo.generate import generate_demo
     from nhs_oversight.inputs import read_data_folder
     from nhs_oversight.periods import FinancialYear

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
     from sqlalchemy import Engine
 
-    from .assess import ObjectivesResult
+    from .service import ObjectivesResult
     from .periods import FinancialYear, Quarter
     from .rulebooks import RulebookLibrary
 
@@ -115,7 +115,7 @@ def _console(stderr: bool = False) -> Console:
 @contextlib.contextmanager
 def _refusals() -> Iterator[None]:
     """Turn refused inputs into exit status 1 with the message on stderr."""
-    from .assess import AssessmentError
+    from .service import AssessmentError
     from .inputs import InputError
     from .rulebooks import RulebookError
     from .store import StoreError
@@ -502,7 +502,7 @@ def rates(
     out: OutOpt = None,
 ) -> None:
     """Cases and rates by organisation for a financial year (RULES.md §0)."""
-    from .assess import rates_for_year
+    from .service import rates_for_year
 
     fy = _year(year)
     library, what_if, engine = _setup(data, db, rulebook, set_, "hcai-counting", fy)
@@ -548,8 +548,8 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON.")] = False,
 ) -> None:
     """The full trace of one result: every input, rule and value with its source."""
-    from .assess import AssessmentError, explain_counts
-    from .assess.explain import explain_monitor, explain_objective
+    from .service import AssessmentError, explain_counts
+    from .service.explain import explain_monitor, explain_objective
     from .periods import FinancialYear, PeriodError, Quarter, parse_period
 
     try:
@@ -564,7 +564,7 @@ def explain(
     year = p.year if isinstance(p, Quarter) else p
     assert isinstance(year, FinancialYear)
     if regime is Regime.finance:
-        from .assess.finance import explain_finance
+        from .service.finance import explain_finance
 
         library = _library()
         what_if = _what_if(set_)
@@ -581,7 +581,7 @@ def explain(
     library, what_if, engine = _setup(data, db, rulebook, set_, rule_regime, year)
     with _refusals():
         if regime is Regime.governance:
-            from .assess.governance import governance_for_quarter
+            from .service.governance import governance_for_quarter
 
             assert isinstance(p, Quarter)
             code = org.upper()
@@ -619,7 +619,7 @@ def _objectives(
 ) -> None:
     import pandas as pd
 
-    from .assess import objectives_for_year
+    from .service import objectives_for_year
 
     fy = _year(year)
     base = _year(baseline, "--baseline") if baseline else None
@@ -736,7 +736,7 @@ def monitor(
     out: OutOpt = None,
 ) -> None:
     """Year-to-date cases against trajectory and objective for every organisation."""
-    from .assess import monitor_quarter
+    from .service import monitor_quarter
     from .periods import PeriodError, Quarter
 
     try:
@@ -770,7 +770,7 @@ def savings(
     set_: SetOpt = None,
 ) -> None:
     """Cases the objectives would avoid and their cost, beside the seed's £160m claim."""
-    from .assess import savings_for_year
+    from .service import savings_for_year
 
     fy = _year(year)
     base = _year(baseline, "--baseline") if baseline else None
@@ -790,7 +790,7 @@ def reviews(
     out: OutOpt = None,
 ) -> None:
     """Zero tolerance: MRSA cases by post-infection review assignment (trust, CCG, third party)."""
-    from .assess import reviews_for_year
+    from .service import reviews_for_year
 
     fy = _year(year)
     library, _, engine = _setup(data, db, None, None, "mrsa-objective", fy)
@@ -818,7 +818,7 @@ def governance(
     out: OutOpt = None,
 ) -> None:
     """Governance risk ratings (RULES.md §3): calculated and published, for every rated trust."""
-    from .assess.governance import governance_for_quarter
+    from .service.governance import governance_for_quarter
 
     q = _quarter(quarter)
     library = _library()
@@ -841,7 +841,7 @@ def _check_quarter_rulebook(
     library: RulebookLibrary, rulebook: str | None, what_if: dict[str, object], q: Quarter
 ) -> None:
     """--rulebook and --set for a quarterly regime: checked against the rulebook in force then."""
-    from .assess.governance import governance_rulebook
+    from .service.governance import governance_rulebook
     from .rulebooks import RulebookError
 
     _known_rulebook(library, rulebook)
@@ -876,7 +876,7 @@ def decide(
 
     The decision, the calculated rating and score, who and why are appended to the audit log.
     """
-    from .assess.governance import governance_for_quarter
+    from .service.governance import governance_for_quarter
     from .store.decisions import Decision, record_decision
 
     q = _quarter(quarter)
@@ -931,8 +931,8 @@ def history(
     out: OutOpt = None,
 ) -> None:
     """A trust's governance ratings quarter by quarter, calculated and published, and its decisions."""
-    from .assess.governance import history as rating_history
-    from .assess.governance import quarters_with_data
+    from .service.governance import history as rating_history
+    from .service.governance import quarters_with_data
 
     library = _library()
     engine = _engine(data, db, library)
@@ -977,7 +977,7 @@ def chance(
 ) -> None:
     """If its true rate were exactly on target: each organisation's chance of a breach and of a
     downgrade the governance rulebook scores (exact Poisson; RULES.md §6)."""
-    from .assess.chance import chance_for
+    from .service.chance import chance_for
 
     fy = _year(year)
     q = _quarter(quarter) if quarter else None
@@ -1023,7 +1023,7 @@ def compare(
 ) -> None:
     """Chance-downgrade rates by organisation size band under two rulebooks: who carries the
     risk of random variation (e.g. the 12-case de minimis against none, or a size-scaled limit)."""
-    from .assess.chance import chance_for, compare_rulebooks
+    from .service.chance import chance_for, compare_rulebooks
 
     fy = _year(year)
     q = _quarter(quarter) if quarter else None
@@ -1091,7 +1091,7 @@ def funnel(
 ) -> None:
     """Funnel plot: each organisation's cases against those expected at the national rate, with
     95% and 99.8% control limits (exact Poisson unless --overdispersion)."""
-    from .assess.funnel import funnel_for_year
+    from .service.funnel import funnel_for_year
 
     fy = _year(year)
     library, what_if, engine = _setup(data, db, rulebook, set_, "hcai-counting", fy)
@@ -1140,8 +1140,8 @@ def finance(
 ) -> None:
     """Financial ratings (RULES.md §4, §5, §7): Monitor's FRR 1–5, the 10-point scale with overrides
     (monitor-licence-consultation-2012), or the continuity of service rating (monitor-raf-2013)."""
-    from .assess import AssessmentError
-    from .assess.finance import finance_for_period, finance_rulebook
+    from .service import AssessmentError
+    from .service.finance import finance_for_period, finance_rulebook
     from .periods import PeriodError, parse_period
     from .rulebooks import RulebookError
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from ..assess import national_totals
+from ..service import national_totals
 from ..inputs import read_data_folder
 from ..report.html import ReportContext, build_report, render_report
 from ..rulebooks import load_library

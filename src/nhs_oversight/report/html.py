@@ -11,8 +11,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from .. import __version__
-from ..assess import monitor_quarter, national_totals, objectives_for_year, rates_for_year, savings_for_year
-from ..assess.governance import governance_for_quarter, quarters_with_data
+from ..service import monitor_quarter, national_totals, objectives_for_year, rates_for_year, savings_for_year
+from ..service.governance import governance_for_quarter, quarters_with_data
 from ..periods import FinancialYear, Quarter
 from ..rulebooks import RulebookError, RulebookLibrary
 from ..rules.governance import RATINGS
@@ -333,8 +333,8 @@ def _figure(fig: object, name: str, figures_dir: Path | None) -> tuple[str, str 
 
 def small_numbers_section(engine: Engine, library: RulebookLibrary, figures_dir: Path | None) -> dict | None:
     """The funnel plot of C. difficile and who carries the risk of random variation."""
-    from ..assess.chance import chance_for, compare_rulebooks
-    from ..assess.funnel import funnel_for_year
+    from ..service.chance import chance_for, compare_rulebooks
+    from ..service.funnel import funnel_for_year
     from ..stats.figures import chance_by_size_plot, funnel_plot
 
     q = governance_quarter(engine, library)
@@ -413,8 +413,8 @@ def _cdiff_downgrades(table: pd.DataFrame) -> float:
 
 def _finance(engine: Engine, library: RulebookLibrary) -> dict | None:
     """The finance section for the latest financial year with figures (None without any)."""
-    from ..assess.common import AssessmentError
-    from ..assess.finance import finance_section
+    from ..service.common import AssessmentError
+    from ..service.finance import finance_section
 
     fin = read_table(engine, "financials")
     years = sorted(p for p in fin["period"].unique() if "Q" not in p)

@@ -14,8 +14,8 @@ import jinja2
 import pandas as pd
 import pytest
 
-from nhs_oversight.assess.common import AssessmentError
-from nhs_oversight.assess.finance import (
+from nhs_oversight.service.common import AssessmentError
+from nhs_oversight.service.finance import (
     FINANCE_COLUMNS,
     explain_finance,
     finance_for_period,

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.stats import poisson
 
 from ..explain import NO_TRACE, Trace
-from ..rulebooks import Rulebook
+from ..rulebooks import Rulebook, RuleValue
 
 __all__ = [
     "RATINGS",
@@ -94,7 +94,9 @@ class SafeCount:
         return self.cases - self.trajectory
 
 
-def safe_counts(organism: str, trajectories: ArrayLike, rulebook: Rulebook) -> tuple[dict[str, NDArray], list]:
+def safe_counts(
+    organism: str, trajectories: ArrayLike, rulebook: Rulebook
+) -> tuple[dict[str, NDArray[np.int64]], list[RuleValue]]:
     """The failing threshold of an infection target for many trajectories at once.
 
     Failed ⇔ cases > trajectory **and** cases reach the de minimis (inclusive reading:
@@ -132,12 +134,12 @@ def safe_counts(organism: str, trajectories: ArrayLike, rulebook: Rulebook) -> t
     if level is not None and level.value is not None:
         uses.append(level)
         positive = t > 0
-        chance[positive] = poisson.ppf(float(level.value), t[positive]).astype("int64")
+        chance[positive] = np.asarray(poisson.ppf(float(level.value), t[positive])).astype("int64")
     cases = np.maximum(np.maximum(floor, dm_safe), chance)
     return {"cases": cases, "trajectory": floor, "de_minimis": dm_safe, "chance_limit": chance}, uses
 
 
-def highest_safe_count(organism: str, trajectory: Decimal, rulebook: Rulebook) -> tuple[SafeCount, list]:
+def highest_safe_count(organism: str, trajectory: Decimal, rulebook: Rulebook) -> tuple[SafeCount, list[RuleValue]]:
     """:func:`safe_counts` for one trajectory."""
     arrays, uses = safe_counts(organism, [float(trajectory)], rulebook)
     return SafeCount(*(int(arrays[k][0]) for k in ("cases", "trajectory", "de_minimis", "chance_limit"))), uses

@@ -205,7 +205,7 @@ def _small(b: Baseline, trace: Trace, rulebook: Rulebook) -> bool:
 
 def _begin(b: Baseline, rulebook: Rulebook, period: str, traces: dict[str, Trace] | None) -> tuple[Trace, bool]:
     """Every method's first steps: the organisation's trace, its baseline and its size flag."""
-    trace = NO_TRACE
+    trace: Trace = NO_TRACE
     if traces is not None:
         trace = traces.setdefault(b.org_code, Trace.start(b.org_code, period, rulebook.regime, rulebook))
     _baseline_step(b, trace, rulebook, period)

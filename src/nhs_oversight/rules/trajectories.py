@@ -8,7 +8,9 @@ quarters (25/50/75/100%), or a trajectory agreed with the trust (Dudley, 2011-12
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
+from typing import Protocol, cast
 
 import pandas as pd
 
@@ -42,6 +44,23 @@ MONITOR_COLUMNS = [
     "rulebook",
     "assumed",
 ]
+
+
+class _ObjectiveRow(Protocol):
+    """A row of the objectives frame as :meth:`pandas.DataFrame.itertuples` yields it
+    (``objectives.csv``; ``q1..q4`` are read with :func:`agreed_trajectory`)."""
+
+    org_code: str
+    kind: str
+    organism: str
+    objective: float
+    objective_source: str
+
+
+class _MonitoredRow(_ObjectiveRow, Protocol):
+    """An objectives row with its year-to-date ``cases``, as :func:`monitor` merges them."""
+
+    cases: int
 
 
 def year_to_date_trajectory(
@@ -97,7 +116,8 @@ def row_trajectory(row: object, quarter: int, rulebook: Rulebook) -> tuple[Decim
     with the agreed trajectory it used (None: the rulebook's shares)."""
     agreed = agreed_trajectory(row)
     shares, rounding = rulebook["trajectory_shares"], rulebook["trajectory_rounding"]
-    return year_to_date_trajectory(int(row.objective), quarter, shares, rounding, agreed), agreed  # type: ignore[attr-defined]
+    objective = int(cast(_ObjectiveRow, row).objective)
+    return year_to_date_trajectory(objective, quarter, shares, rounding, agreed), agreed
 
 
 def contract_penalty(ytd_cases: int, objective: int, rulebook: Rulebook) -> float | None:
@@ -145,7 +165,7 @@ def monitor(
     merged = objectives.merge(ytd_cases, on=["org_code", "organism"], how="left")
     merged["cases"] = merged["cases"].fillna(0).astype("int64")
     rows = []
-    for r in merged.itertuples(index=False):
+    for r in cast(Iterator[_MonitoredRow], merged.itertuples(index=False)):
         rb = rulebooks[r.organism]
         trajectory, agreed = row_trajectory(r, quarter.number, rb)
         shares, rounding = rb["trajectory_shares"], rb["trajectory_rounding"]

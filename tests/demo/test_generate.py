@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import hashlib
 import pathlib
 import re
 import time
@@ -23,12 +26,17 @@ from nhs_oversight.demo.generate import (
     generate_demo,
 )
 from nhs_oversight.inputs.schemas import SCHEMAS
+from nhs_oversight.periods import FinancialYear, Month, parse_period
+from nhs_oversight.rulebooks import load_library
+from nhs_oversight.rules.hcai import attribute_cases
 
 # The columns and keys of DATA.md, in order (the contract the rest of the package reads;
 # tests/inputs/test_schemas_doc.py checks the schemas against DATA.md).
-COLUMNS: dict[str, list[str]] = {n: list(s.names) for n, s in SCHEMAS.items() if n != "cases"}
-KEYS: dict[str, list[str]] = {n: list(s.key) for n, s in SCHEMAS.items() if n != "cases"}
+COLUMNS: dict[str, list[str]] = {n: list(s.names) for n, s in SCHEMAS.items()}
+KEYS: dict[str, list[str]] = {n: list(s.key) for n, s in SCHEMAS.items()}
+ORG_COLUMNS: dict[str, tuple[str, ...]] = {n: s.org_columns for n, s in SCHEMAS.items()}
 ACUTE = ("foundation_trust", "nhs_trust")
+COMMISSIONERS = ("pct", "ccg")
 PROVIDER = ACUTE + ("independent",)
 EVENT_KINDS = {
     "cqc_major_concern",
@@ -49,7 +57,17 @@ MRSA_TOLERANCE = 0.10
 
 def _read(folder: pathlib.Path, stem: str) -> pd.DataFrame:
     """Read a demo CSV keeping codes and labels as text."""
-    text = {"code": str, "org_code": str, "month": str, "quarter": str, "period": str, "financial_year": str}
+    text = {
+        "code": str,
+        "org_code": str,
+        "month": str,
+        "quarter": str,
+        "period": str,
+        "financial_year": str,
+        "case_id": str,
+        "reporting_org": str,
+        "responsible_org": str,
+    }
     return pd.read_csv(folder / f"{stem}.csv", dtype=text, keep_default_na=False, na_values=[""])
 
 
@@ -81,6 +99,19 @@ def trust_counts(data: dict[str, pd.DataFrame], orgs: pd.DataFrame) -> pd.DataFr
     inf = data["infections"]
     inf = inf[(inf.apportionment == "trust") & inf.org_code.map(orgs.kind).isin(ACUTE)]
     return inf.groupby(["org_code", "organism", _financial_year(inf.month)]).cases.sum().unstack([1, 2])
+
+
+def assert_cases_give_the_counts(cases: pd.DataFrame, infections: pd.DataFrame) -> None:
+    """The counts ``cases.csv`` derives (RULES.md §0) are exactly the non-zero MRSA counts
+    of ``infections.csv`` in 2013-14, for trusts and CCGs alike."""
+    derived = attribute_cases(cases, load_library().get("hcai-counting-2008"))
+    key = ["org_code", "organism", "month", "apportionment"]
+    given = infections[(infections.organism == "mrsa") & (infections.month >= "2013-04") & (infections.cases > 0)]
+    pd.testing.assert_frame_equal(
+        derived.sort_values(key).reset_index(drop=True),
+        given[[*key, "cases"]].sort_values(key).reset_index(drop=True),
+        check_dtype=False,
+    )
 
 
 # ------------------------------------------------------------------ files and determinism
@@ -130,10 +161,10 @@ def test_keys_are_unique_and_rows_sorted(data: dict[str, pd.DataFrame]) -> None:
 
 
 def test_every_referenced_code_exists(data: dict[str, pd.DataFrame], orgs: pd.DataFrame) -> None:
-    for stem in COLUMNS:
-        if stem != "organisations":
-            unknown = set(data[stem].org_code) - set(orgs.index)
-            assert not unknown, (stem, sorted(unknown)[:5])
+    for stem, columns in ORG_COLUMNS.items():
+        for column in columns:
+            unknown = set(data[stem][column]) - set(orgs.index)
+            assert not unknown, (stem, column, sorted(unknown)[:5])
 
 
 def test_generation_is_fast() -> None:
@@ -142,18 +173,78 @@ def test_generation_is_fast() -> None:
     assert time.perf_counter() - start < 5.0
 
 
+# ------------------------------------------------------------- rows up to 2012-13 unchanged
+#: SHA-256 of the rows (as written, without the header) of each file that belong to a year
+#: up to 2012-13, sorted and joined with "\n", for the default seed; with their number.
+#: Computed from the generator as it was before CCGs and case-level records were added
+#: (2013-14 had PCT rows then), with ``_rows_up_to_2012_13`` below on the files of
+#: ``generate_demo(folder)``. Other tests and the README's figures rest on these rows: a
+#: change to the generator must leave them as they are (draw new things from a new stream).
+#: A row's year: organisations = every organisation except CCGs; infections = its month's
+#: financial year; denominators, objectives = financial_year; indicators = quarter;
+#: financials = period (a year or a quarter); events = the financial year of its date.
+ROWS_UP_TO_2012_13: dict[str, tuple[int, str]] = {
+    "organisations": (304, "2ee2f74f77cca487b4ac06676554d575e107cf0c38e49f20933ea4540204f782"),
+    "infections": (54960, "2962a70946c291036a78da75844b990a1afa252e0204b5b1bb05881303a73dc9"),
+    "denominators": (1520, "490017c5d4b6cbab93247cd34c76bb97cf0334fcc9596585aa2e8d3094803552"),
+    "objectives": (150, "3e005bb04640c0e6d39dc17b5974a32b41ce14e823c926afe486a3b3144aeecd"),
+    "indicators": (12600, "69567ace56eac0a7a33b5e8ff32f925eefeff75a2cfc4b7db0ef4586a7e7a26a"),
+    "financials": (1078, "d516af2e41e5a0817cee19de9fe50b00a67b6aac5461662e07d54900d8bb74b3"),
+    "events": (20, "07d6ab262ec0691edd8db5f4d4cf029cc12d23137a9b4454ff10de71eabb39ab"),
+}
+
+
+def _row_year(stem: str, row: dict[str, str]) -> FinancialYear | None:
+    """The financial year a row belongs to (None: a CCG, which has none before 2013-14)."""
+    if stem == "organisations":
+        return None if row["kind"] == "ccg" else FinancialYear(2012)
+    if stem == "infections":
+        return Month.parse(row["month"]).financial_year
+    if stem in ("denominators", "objectives"):
+        return FinancialYear.parse(row["financial_year"])
+    if stem in ("indicators", "financials"):
+        return parse_period(row["quarter" if stem == "indicators" else "period"]).financial_year
+    return FinancialYear.containing(dt.date.fromisoformat(row["date"]))
+
+
+def _rows_up_to_2012_13(path: pathlib.Path, stem: str) -> tuple[int, str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = next(csv.reader([lines[0]]))
+    kept = []
+    for line in lines[1:]:
+        year = _row_year(stem, dict(zip(header, next(csv.reader([line])))))
+        if year is not None and year <= FinancialYear(2012):
+            kept.append(line)
+    return len(kept), hashlib.sha256("\n".join(sorted(kept)).encode()).hexdigest()
+
+
+def test_rows_up_to_2012_13_are_unchanged(folder: pathlib.Path) -> None:
+    for stem, expected in ROWS_UP_TO_2012_13.items():
+        assert _rows_up_to_2012_13(folder / f"{stem}.csv", stem) == expected, stem
+
+
+def test_providers_2013_14_counts_come_from_the_first_stream(data: dict[str, pd.DataFrame]) -> None:
+    """The trusts' 2013-14 counts were drawn with the earlier years: national totals as before."""
+    inf = data["infections"]
+    year = inf[(inf.month >= "2013-04") & inf.apportionment.isin(["trust", "non_trust"])]
+    assert year[year.organism == "cdiff"].cases.sum() == 14_650
+    assert year[year.organism == "mrsa"].cases.sum() == 890
+
+
 # --------------------------------------------------------------------------- organisations
 def test_organisation_mix_codes_and_regions(orgs: pd.DataFrame) -> None:
     kinds = orgs.kind.value_counts()
     assert 75 <= kinds["foundation_trust"] <= 95
     assert 55 <= kinds["nhs_trust"] <= 75
     assert 140 <= kinds["pct"] <= 160
+    assert 200 <= kinds["ccg"] <= 220
     assert kinds["independent"] == 4
-    assert set(kinds.index) == {"foundation_trust", "nhs_trust", "pct", "independent"}
+    assert set(kinds.index) == {"foundation_trust", "nhs_trust", "pct", "ccg", "independent"}
     pattern = {
         "foundation_trust": r"R[0-9A-Z]{2}",
         "nhs_trust": r"R[0-9A-Z]{2}",
         "pct": r"5[0-9A-Z]{2}",
+        "ccg": r"[0-9]{2}[A-DF-HJ-NP-Z]",  # as 00C, 99X: never E (a number to some readers), I or O
         "independent": r"N[0-9A-Z]{2}",
     }
     for code, kind in orgs.kind.items():
@@ -170,9 +261,12 @@ def test_names_are_invented_and_match_kind(orgs: pd.DataFrame) -> None:
             "foundation_trust": "NHS Foundation Trust",
             "nhs_trust": " NHS Trust",
             "pct": "Primary Care Trust",
+            "ccg": "Clinical Commissioning Group",
         }.get(row["kind"])
         if ending:
             assert row["name"].endswith(ending), row["name"]
+        if row["kind"] == "ccg":
+            assert row["name"].startswith("NHS "), row["name"]
     assert names.candidate_places() == names.candidate_places()
     assert not set(names.candidate_places()) & names.REAL_PLACE_BLOCKLIST
 
@@ -182,8 +276,13 @@ def test_denominators(data: dict[str, pd.DataFrame], orgs: pd.DataFrame) -> None
     den = data["denominators"]
     kind = den.org_code.map(orgs.kind)
     years = [f"{y}-{(y + 1) % 100:02d}" for y in range(FIRST_YEAR, LAST_YEAR + 1)]
-    assert len(den) == len(orgs) * len(years) and set(den.financial_year) == set(years)
-    providers, pcts = den[kind.isin(PROVIDER)], den[kind == "pct"]
+    n_providers, n_pcts, n_ccgs = orgs.kind.isin(PROVIDER).sum(), (orgs.kind == "pct").sum(), (orgs.kind == "ccg").sum()
+    assert len(den) == n_providers * len(years) + n_pcts * (len(years) - 1) + n_ccgs
+    assert set(den.financial_year) == set(years)
+    # PCTs until 2012-13, CCGs from 2013-14
+    assert set(den.financial_year[kind == "pct"]) == set(years[:-1])
+    assert set(den.financial_year[kind == "ccg"]) == {"2013-14"}
+    providers, pcts = den[kind.isin(PROVIDER)], den[kind.isin(COMMISSIONERS)]
     assert providers.bed_days.notna().all() and providers.population.isna().all()
     assert pcts.population.notna().all() and pcts.bed_days.isna().all()
     acute = den[kind.isin(ACUTE)]
@@ -194,7 +293,9 @@ def test_denominators(data: dict[str, pd.DataFrame], orgs: pd.DataFrame) -> None
     assert population.between(51.5e6, 54.5e6).all() and population.is_monotonic_increasing, population
     growth = population.iloc[-1] / population.iloc[0] - 1
     assert 0.02 < growth < 0.05
-    assert pcts.population.between(80_000, 1_450_000).all()
+    assert den.population[kind == "pct"].between(80_000, 1_450_000).all()
+    assert den.population[kind == "ccg"].between(40_000, 1_450_000).all()
+    assert 0.004 < population["2013-14"] / population["2012-13"] - 1 < 0.01  # CCGs split the PCT areas
     small = den[kind == "independent"].bed_days
     assert small.between(5_000, 60_000).all()
 
@@ -207,13 +308,16 @@ def test_infection_grid_is_complete_and_non_negative(data: dict[str, pd.DataFram
     assert len(months) == 72 and months[0] == f"{FIRST_YEAR}-04" and months[-1] == f"{LAST_YEAR + 1}-03"
     kind = inf.org_code.map(orgs.kind)
     providers = inf[kind.isin(PROVIDER)]
-    pcts = inf[kind == "pct"]
+    pcts, ccgs = inf[kind == "pct"], inf[kind == "ccg"]
     assert set(providers.apportionment) == {"trust", "non_trust"}
-    assert set(pcts.apportionment) == {"population"}
+    assert set(pcts.apportionment) == set(ccgs.apportionment) == {"population"}
+    assert pcts.month.max() == "2013-03" and ccgs.month.min() == "2013-04"
     n_providers = orgs.kind.isin(PROVIDER).sum()
     n_pcts = (orgs.kind == "pct").sum()
+    n_ccgs = (orgs.kind == "ccg").sum()
     assert len(providers) == n_providers * 2 * 72 * 2
-    assert len(pcts) == n_pcts * 2 * 72
+    assert len(pcts) == n_pcts * 2 * 60
+    assert len(ccgs) == n_ccgs * 2 * 12
     assert (inf.cases == 0).sum() > 1_000  # zero months are explicit rows
 
 
@@ -241,7 +345,7 @@ def test_trust_apportioned_share(data: dict[str, pd.DataFrame]) -> None:
     assert share["mrsa"].between(0.28, 0.47).all(), share["mrsa"]
 
 
-def test_pct_population_counts_add_up_to_national_totals(data: dict[str, pd.DataFrame]) -> None:
+def test_pct_and_ccg_population_counts_add_up_to_national_totals(data: dict[str, pd.DataFrame]) -> None:
     inf = data["infections"]
     national = inf[inf.apportionment.isin(["trust", "non_trust"])].groupby(["organism", "month"]).cases.sum()
     pct = inf[inf.apportionment == "population"].groupby(["organism", "month"]).cases.sum()
@@ -262,6 +366,51 @@ def test_small_trusts_exist(trust_counts: pd.DataFrame) -> None:
     assert (trust_counts["mrsa", 2012] < 4).sum() >= 15
     assert (trust_counts["cdiff", 2012] < 12).sum() >= 15
     assert (trust_counts["cdiff", 2012] >= 100).sum() >= 10  # and large ones too
+
+
+# --------------------------------------------------------------------------- CCGs and cases
+def test_ccgs_split_the_pct_areas() -> None:
+    from nhs_oversight.demo.organisations import N_CCG, N_PCT, build_ccgs, build_organisations
+
+    rng = np.random.default_rng(1)
+    orgs = build_organisations(rng)
+    ccgs = build_ccgs(orgs, rng.uniform(90_000, 1_250_000, N_PCT), rng)
+    assert len(ccgs.code) == N_CCG and set(ccgs.pct) == set(range(N_PCT))
+    shares = pd.Series(ccgs.share).groupby(ccgs.pct).sum()
+    np.testing.assert_allclose(shares.to_numpy(), 1.0)
+    assert (pd.Series(ccgs.region).groupby(ccgs.pct).nunique() == 1).all()
+    assert (ccgs.region == orgs.region[orgs.pcts][ccgs.pct]).all()
+
+
+def test_cases_give_exactly_the_2013_14_mrsa_counts(data: dict[str, pd.DataFrame]) -> None:
+    assert_cases_give_the_counts(data["cases"], data["infections"])
+
+
+def test_case_records(data: dict[str, pd.DataFrame], orgs: pd.DataFrame) -> None:
+    cases = data["cases"]
+    assert cases.case_id.is_unique and (cases.organism == "mrsa").all()
+    assert cases.specimen_date.min() >= "2013-04-01" and cases.specimen_date.max() <= "2014-03-31"
+    assert set(cases.reporting_org.map(orgs.kind)) <= set(PROVIDER)
+    assert set(cases.responsible_org.map(orgs.kind)) == {"ccg"}
+    specimen = pd.to_datetime(cases.specimen_date)
+    admission = pd.to_datetime(cases.admission_date)
+    assert (admission.dropna() <= specimen[admission.notna()]).all()
+    assert 0.2 <= admission.isna().mean() <= 0.4  # community-onset cases of patients never admitted
+    assignment = cases.assigned_to.fillna("awaiting")
+    share = assignment.value_counts(normalize=True)
+    assert set(share.index) == {"trust", "ccg", "third_party", "awaiting"}
+    assert share["ccg"] > share["trust"] > share["third_party"] > 0.03
+    awaiting_march = (assignment == "awaiting")[cases.specimen_date >= "2014-03-01"].mean()
+    awaiting_before = (assignment == "awaiting")[cases.specimen_date < "2014-01-01"].mean()
+    assert awaiting_march > 0.25 and awaiting_before < 0.05  # reviews of recent cases are awaited
+    # hospital-onset cases go mostly to the trust, community-onset ones mostly to the CCG
+    onset_day = (specimen - admission).dt.days + 1
+    hospital = onset_day >= 3
+    assert (assignment[hospital] == "trust").mean() > 0.6
+    assert (assignment[~hospital] == "ccg").mean() > 0.6
+    region = orgs.region
+    same = cases.reporting_org.map(region) == cases.responsible_org.map(region)
+    assert same.mean() > 0.6  # patients are mostly treated in their own region
 
 
 # ------------------------------------------------------------------------------ objectives
@@ -387,9 +536,10 @@ def test_invariants_hold_for_any_seed(seed: int) -> None:
         assert list(f[stem].columns) == COLUMNS[stem]
         assert not f[stem].duplicated(key).any(), stem
     codes = set(f["organisations"].code)
-    for stem in COLUMNS:
-        if stem != "organisations":
-            assert set(f[stem].org_code) <= codes, stem
+    for stem, columns in ORG_COLUMNS.items():
+        for column in columns:
+            assert set(f[stem][column]) <= codes, (stem, column)
+    assert_cases_give_the_counts(f["cases"], f["infections"])
     inf = f["infections"]
     assert (inf.cases >= 0).all()
     national = inf[inf.apportionment != "population"].groupby(["organism", "month"]).cases.sum()

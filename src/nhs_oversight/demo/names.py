@@ -332,3 +332,9 @@ KIND_SUFFIX: Final[dict[str, str]] = {
     "nhs_trust": "NHS Trust",
 }
 """The legal-form ending of an acute trust's name, by organisation kind."""
+
+CCG_TEMPLATE: Final[str] = "NHS {p} Clinical Commissioning Group"
+"""Name of a clinical commissioning group; ``{p}`` is its place ("NHS Elmworth North …")."""
+
+CCG_DIRECTIONS: Final[tuple[str, ...]] = ("North", "South", "East", "West", "Central")
+"""Words that tell apart the CCGs splitting one PCT area ("North Elmworth", "Elmworth West")."""

@@ -1,7 +1,8 @@
 """Real published counts through the data-folder reader and the store.
 
 The hcaidcs package's MRSA counts by CCG (July 2016 to July 2017, 901 cases, real codes
-such as 00C and 99M) are rewritten as a data folder, imported, and read back.
+such as 00C and 99M) are rewritten as a data folder by hand, imported, and read back; and
+read as published by :func:`read_published` into the store.
 Skips where ../shared is absent.
 """
 
@@ -13,6 +14,7 @@ import pandas as pd
 import pytest
 
 from nhs_oversight.inputs import read_data_folder
+from nhs_oversight.inputs.published import read_published
 from nhs_oversight.store import load_dataset, memory_store, read_table
 
 from ..conftest import SHARED
@@ -47,3 +49,14 @@ def test_real_ccg_mrsa_counts_import_whole(tmp_path: Path, library) -> None:
     assert back["cases"].sum() == raw["total_cases"].sum() == 901
     assert back["org_code"].nunique() == 193
     assert set(back["month"]).issuperset({"2016-07", "2017-07"})
+
+
+def test_real_ccg_mrsa_counts_read_as_published_reach_the_store() -> None:
+    raw = pd.read_csv(RAW, dtype={"ccg_code": str})
+    engine = memory_store()
+    load_dataset(engine, read_published(RAW).to_dataset())
+    back = read_table(engine, "infections")
+    assert len(back) == len(raw) == 714
+    assert back["cases"].sum() == raw["total_cases"].sum() == 901
+    assert back["org_code"].nunique() == 193 and set(back["apportionment"]) == {"population"}
+    assert len(read_table(engine, "organisations")) == 193

@@ -11,7 +11,7 @@ $(BIN)/python:
 
 # Installed (editable) with the test extras; redone when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench,postgres]'
 	touch $@
 
 install: $(VENV)/.installed

@@ -8,6 +8,8 @@ import pytest
 
 from nhs_oversight.rulebooks import RulebookLibrary, load_library
 
+pytest_plugins = ["tests.backends"]
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 

@@ -1,8 +1,8 @@
 """The store: SQLAlchemy tables, opening a database by URL, all-or-nothing imports."""
 
-from .engine import StoreError, default_db_url, memory_store, open_store, resolve_db_url
+from .engine import StoreError, default_db_url, memory_store, open_store, redact_url, resolve_db_url
 from .load import ImportSummary, load_dataset
-from .read import import_log, is_empty, read_table
+from .read import data_version, import_log, is_empty, read_table
 
 __all__ = [
     "StoreError",
@@ -10,9 +10,11 @@ __all__ = [
     "memory_store",
     "open_store",
     "resolve_db_url",
+    "redact_url",
     "ImportSummary",
     "load_dataset",
     "import_log",
     "is_empty",
     "read_table",
+    "data_version",
 ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from .engine import bump_data_version, write_transaction
 from .tables import decisions
 
 __all__ = ["ACTIONS", "Decision", "record_decision", "read_decisions"]
@@ -37,15 +38,17 @@ def record_decision(
     decision: Decision,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> int:
-    """Append a decision to the log (one transaction) and return its id."""
+    """Append a decision to the log (one transaction, holding the write lock, raising the
+    database's ``data_version``) and return its id."""
     if decision.action not in ACTIONS:
         raise ValueError(f"unknown action {decision.action!r}; expected one of {', '.join(ACTIONS)}")
     if not decision.reason.strip() or not decision.decided_by.strip():
         raise ValueError("a decision needs a reason and the name of who made it")
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         result = conn.execute(decisions.insert().values(**decision.__dict__, decided_at=clock()))
         key = result.inserted_primary_key
         assert key is not None
+        bump_data_version(conn)
         return int(key[0])
 
 

@@ -7,9 +7,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from .tables import DATA_TABLES, import_files, imports
+from .tables import DATA_TABLES, import_files, imports, meta
 
-__all__ = ["read_table", "import_log", "is_empty"]
+__all__ = ["read_table", "import_log", "is_empty", "data_version"]
 
 
 def read_table(engine: Engine, name: str, **equals: Any) -> pd.DataFrame:
@@ -63,3 +63,11 @@ def import_log(engine: Engine) -> pd.DataFrame:
     return pd.DataFrame(
         rows, columns=["import_id", "started_at", "source", "mode", "version", "table", "file", "rows", "sha256"]
     )
+
+
+def data_version(engine: Engine) -> int:
+    """A number raised by every import and every decision: results computed at one
+    ``data_version`` hold until it changes (a key for caching results)."""
+    with engine.connect() as conn:
+        value = conn.execute(select(meta.c.value).where(meta.c.key == "data_version")).scalar_one()
+    return int(value)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -28,11 +29,12 @@ from sqlalchemy.types import TypeEngine
 
 from ..inputs.schemas import SCHEMAS, Type
 
-__all__ = ["metadata", "DATA_TABLES", "imports", "import_files", "meta", "decisions", "SCHEMA_VERSION"]
+__all__ = ["metadata", "DATA_TABLES", "INDEXES", "imports", "import_files", "meta", "decisions", "SCHEMA_VERSION"]
 
-#: Bumped whenever a table changes shape. Version 2 added ``decisions``; an older database
-#: is upgraded in place (new tables only), a newer one is refused.
-SCHEMA_VERSION = 2
+#: Bumped whenever a table changes shape. Version 2 added ``decisions``; version 3 added the
+#: indexes of ``INDEXES`` and the ``data_version`` row of ``meta``. An older database is
+#: upgraded in place (missing tables, indexes and meta rows are created), a newer one is refused.
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -75,6 +77,22 @@ def _data_table(name: str) -> Table:
 #: Data tables in load order (organisations first).
 DATA_TABLES: dict[str, Table] = {name: _data_table(name) for name in SCHEMAS}
 
+#: Secondary indexes: the columns the read paths filter on (``service/``) that do not lead a
+#: primary key. Filters on ``org_code`` alone need none: every primary key with an
+#: ``org_code`` starts with it (``infections``: org_code, organism, month, apportionment).
+INDEXES: dict[str, list[tuple[str, ...]]] = {
+    "infections": [("organism", "month"), ("month",)],  # objectives by organism and months; counts by months
+    "cases": [("organism",)],
+    "denominators": [("financial_year",)],
+    "objectives": [("organism", "financial_year")],
+    "indicators": [("quarter",)],
+    "financials": [("period",)],
+    "events": [("org_code",)],
+}
+for _name, _indexes in INDEXES.items():
+    for _cols in _indexes:
+        Index(f"ix_{_name}_{'_'.join(_cols)}", *[DATA_TABLES[_name].c[c] for c in _cols])
+
 imports = Table(
     "imports",
     metadata,
@@ -99,6 +117,7 @@ import_files = Table(
     Column("size", Integer, nullable=False),
 )
 
+#: ``schema_version``; ``data_version``, raised by every import and every decision (for caches).
 meta = Table(
     "meta",
     metadata,
@@ -123,6 +142,7 @@ decisions = Table(
     Column("decided_by", Text, nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
 )
+Index("ix_decisions_org_code_quarter", decisions.c.org_code, decisions.c.quarter)
 
 _APPEND_ONLY = {
     "sqlite": [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +26,9 @@ def db(tmp_path: Path, good_folder: Path) -> str:
 def test_import_reports_rows_and_reimport_is_unchanged(tmp_path: Path, good_folder: Path, db: str) -> None:
     result = runner.invoke(app, ["import", str(good_folder), "--db", db])
     assert result.exit_code == 0
-    assert "unchanged" in result.output
+    # re-importing the same folder changes nothing: every infections row is counted unchanged
+    assert "Unchanged" in result.output
+    assert re.search(r"^infections\s+7\s+0\s+0\s+7$", result.output, re.M), result.output
     log = runner.invoke(app, ["imports", "--db", db])
     assert log.exit_code == 0 and "infections.csv" in log.output
 

@@ -14,6 +14,10 @@ import jinja2
 import pandas as pd
 import pytest
 
+from nhs_oversight.demo.generate import generate_demo
+from nhs_oversight.errors import UsageError
+from nhs_oversight.inputs import read_data_folder
+from nhs_oversight.periods import FinancialYear, Quarter
 from nhs_oversight.service.common import AssessmentError
 from nhs_oversight.service.finance import (
     FINANCE_COLUMNS,
@@ -22,9 +26,6 @@ from nhs_oversight.service.finance import (
     finance_rulebook,
     finance_section,
 )
-from nhs_oversight.demo.generate import generate_demo
-from nhs_oversight.inputs import read_data_folder
-from nhs_oversight.periods import FinancialYear, Quarter
 from nhs_oversight.store import load_dataset, memory_store
 
 from .conftest import write_folder
@@ -192,7 +193,8 @@ def test_rulebook_in_force_on_the_last_day_of_the_period(library) -> None:
     assert finance_rulebook(library, "2013-14").id == "monitor-raf-2013"
     with pytest.raises(AssessmentError, match="no financial rating rulebook is in force"):
         finance_rulebook(library, "2008-09")
-    with pytest.raises(AssessmentError, match="not a financial rating"):
+    # a rulebook of another regime is a usage error (exit 2), named by the one place rulebooks are chosen
+    with pytest.raises(UsageError, match="needs a financial rating rulebook"):
         finance_rulebook(library, "2012-13", "mrsa-objective-2010-11")
 
 

@@ -12,11 +12,11 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from ..service import national_totals
 from ..inputs import read_data_folder
 from ..report.html import ReportContext, build_report, render_report
 from ..rulebooks import load_library
-from ..store import load_dataset, open_store, resolve_db_url
+from ..service import national_totals
+from ..store import load_dataset, open_store, redact_url, resolve_db_url
 from .generate import generate_demo
 
 __all__ = ["DemoResult", "demo_home", "run_demo"]
@@ -69,13 +69,13 @@ def run_demo(
         progress.update(step, advance=1, description="Validating the data folder")
         data = read_data_folder(data_dir, library)
         progress.update(step, advance=1, description="Loading the database")
-        engine = open_store(url)
+        engine = open_store(url, create=True)
         load_dataset(engine, data, replace=True)
         progress.update(step, advance=1, description="Assessing counts and rates")
         totals = national_totals(engine)
         context = ReportContext(
             source=str(data_dir),
-            database=url,
+            database=redact_url(url),
             generated_at=dt.datetime.now(dt.UTC),
             demo=True,
             seed=seed,
@@ -85,7 +85,7 @@ def run_demo(
         progress.update(step, advance=1, description="Writing the report")
         report = render_report(variables, home / "demo-report.html")
         progress.update(step, advance=1)
-    _print_summary(console, variables, rows, url)
+    _print_summary(console, variables, rows, redact_url(url))
     if variables.get("small_numbers"):
         for png in variables["small_numbers"]["pngs"]:
             console.print(f"Figure: {png}")

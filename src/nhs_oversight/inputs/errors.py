@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..errors import Refused
+
 __all__ = ["Problem", "Problems", "InputError", "MAX_PROBLEMS"]
 
 #: How many problems are kept and shown; the rest are counted.
@@ -70,7 +72,7 @@ class Problems:
             raise InputError(self)
 
 
-class InputError(Exception):
+class InputError(Refused):
     """Inputs refused: carries every problem found (up to the cap)."""
 
     def __init__(self, problems: Problems | list[Problem] | Problem) -> None:
@@ -83,6 +85,11 @@ class InputError(Exception):
             problems = collected
         self.problems = problems
         super().__init__(self.summary())
+
+    @property
+    def message(self) -> str:
+        """Every problem, one line each (the first line says how many)."""
+        return self.summary()
 
     @property
     def items(self) -> list[Problem]:

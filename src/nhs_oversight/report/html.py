@@ -1,26 +1,22 @@
-"""The HTML report: a single self-contained file (no network), rendered with Jinja2."""
+"""The HTML report: a single self-contained file (no network), rendered with Jinja2 from the
+sections the service computes (:mod:`nhs_oversight.service.report`); this module only draws
+the figures and renders."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
-import pandas as pd
 from sqlalchemy import Engine
 
 from .. import __version__
-from ..service import monitor_quarter, national_totals, objectives_for_year, rates_for_year, savings_for_year
-from ..service.governance import governance_for_quarter, quarters_with_data
-from ..periods import FinancialYear, Quarter
-from ..rulebooks import RulebookError, RulebookLibrary
-from ..rules.governance import RATINGS
-from ..store import import_log, read_table
+from ..rulebooks import RulebookLibrary
+from ..service.report import report_sections
 
 __all__ = ["ReportContext", "build_report", "render_report"]
-
-_ORGANISM_NAMES = {"mrsa": "MRSA bacteraemia", "cdiff": "C. difficile infection"}
 
 
 @dataclass(frozen=True)
@@ -43,274 +39,71 @@ def _env() -> jinja2.Environment:
     )
 
 
-def _national_rows(totals: pd.DataFrame) -> tuple[list[str], list[list]]:
-    columns = [
-        ("mrsa", ("trust", "non_trust", "reported"), "MRSA, all cases"),
-        ("mrsa", ("trust",), "MRSA, trust-apportioned"),
-        ("cdiff", ("trust", "non_trust", "reported"), "C. difficile, all cases"),
-        ("cdiff", ("trust",), "C. difficile, trust-apportioned"),
-    ]
-    rows = []
-    for year in sorted(totals["financial_year"].unique()):
-        t = totals[totals["financial_year"] == year]
-        row: list = [year]
-        for organism, apps, _ in columns:
-            row.append(int(t[(t["organism"] == organism) & t["apportionment"].isin(apps)]["cases"].sum()))
-        rows.append(row)
-    return [c[2] for c in columns], rows
+def build_report(engine: Engine, library: RulebookLibrary, context: ReportContext) -> dict[str, Any]:
+    """The template's variables: the service's sections, their figures, and the report's provenance."""
+    variables = report_sections(engine, library)
+    if variables["small_numbers"] is not None:
+        variables["small_numbers"].update(_small_numbers_figures(variables["small_numbers"], context.figures_dir))
+    variables.update(
+        {
+            "title": "NHS oversight report" + (" (demo data)" if context.demo else ""),
+            "generated_at": context.generated_at.strftime("%Y-%m-%d %H:%M %Z").strip(),
+            "version": __version__,
+            "source": context.source,
+            "database": context.database,
+            "demo": context.demo,
+            "seed": context.seed,
+        }
+    )
+    return variables
 
 
-def build_report(engine: Engine, library: RulebookLibrary, context: ReportContext) -> dict:
-    """Compute everything the report shows; returns the template's variables."""
-    orgs = read_table(engine, "organisations")
-    totals = national_totals(engine)
-    years = sorted(totals["financial_year"].unique())
-    if not years:
-        raise ValueError("the database holds no infection counts to report on")
-    fys = [FinancialYear.parse(y) for y in years]
-    per_year = {}
-    rulebook = None
-    for fy in fys:
-        per_year[str(fy)], rulebook = rates_for_year(engine, library, fy)
-    assert rulebook is not None
-    latest = years[-1]
-    small = library.in_force("mrsa-objective", fys[-1].start)["small_organisation_below_cases"]
-    small_cases = int(small.value)
-    org_tables = []
-    for organism in ("mrsa", "cdiff"):
-        rows = []
-        frames = {y: f[f["organism"] == organism].set_index("org_code") for y, f in per_year.items()}
-        for code, org in orgs.sort_values(["kind", "code"]).set_index("code").iterrows():
-            cases = [int(frames[y].at[code, "cases"]) for y in years]
-            rates = [frames[y].at[code, "rate"] for y in years]
-            rows.append(
-                {
-                    "code": code,
-                    "name": org["name"],
-                    "kind": org["kind"],
-                    "cases": cases,
-                    "rates": ["" if pd.isna(r) else f"{r:.2f}" for r in rates],
-                    "small": cases[-1] < small_cases,
-                }
-            )
-        org_tables.append((_ORGANISM_NAMES[organism], rows))
-    national_columns, national_rows = _national_rows(totals)
-    latest_frame = per_year[latest]
-    summary = [
-        ("Organisations", f"{len(orgs):,}"),
-        ("Financial years", f"{years[0]} to {latest}"),
-        ("Counting rulebook", rulebook.id),
-    ]
-    for organism in ("mrsa", "cdiff"):
-        f = latest_frame[latest_frame["organism"] == organism]
-        trusts = f[f["apportionment"] == "trust"]
-        summary.append(
-            (
-                f"{_ORGANISM_NAMES[organism]}: trusts with fewer than {small_cases} "
-                f"trust-apportioned cases in {latest}",
-                f"{int((trusts['cases'] < small_cases).sum())} of {len(trusts)}",
-            )
-        )
-    used = [rulebook["trust_rate_per_bed_days"], rulebook["population_rate_per_residents"], small]
-    objectives = objectives_section(engine, library, fys)
-    if objectives is not None:
-        summary += objectives.pop("summary")
-    governance = governance_section(engine, library)
-    if governance is not None:
-        summary += governance.pop("summary")
-    small_numbers = small_numbers_section(engine, library, context.figures_dir)
-    if small_numbers is not None:
-        summary += small_numbers.pop("summary")
-    finance = _finance(engine, library)
-    if finance is not None:
-        summary.append((f"Financial ratings {finance['period']}", f"{finance['providers']} providers rated"))
+def _small_numbers_figures(section: dict[str, Any], figures_dir: Path | None) -> dict[str, Any]:
+    from ..stats.figures import chance_by_size_plot, funnel_plot
+
+    limits = section["limits"]
+    funnel_svg, funnel_png = _figure(
+        funnel_plot(
+            section["funnel"],
+            observed="observed",
+            expected="expected",
+            label="org_code",
+            levels=limits.levels,
+            method=limits.method,
+            title=f"C. difficile, trust-apportioned, {section['year']}",
+        ),
+        "funnel-cdiff",
+        figures_dir,
+    )
+    chance_svg, chance_png = _figure(
+        chance_by_size_plot(
+            section["chance"],
+            section["names"],
+            expected="expected_cases",
+            ylabel="chance of a C. difficile downgrade on target",
+            title=f"Who carries the risk of random variation, {section['quarter']}",
+        ),
+        "chance-by-size",
+        figures_dir,
+    )
     return {
-        "objectives": objectives,
-        "governance": governance,
-        "small_numbers": small_numbers,
-        "finance": finance,
-        "title": "NHS oversight report" + (" (demo data)" if context.demo else ""),
-        "generated_at": context.generated_at.strftime("%Y-%m-%d %H:%M %Z").strip(),
-        "version": __version__,
-        "source": context.source,
-        "database": context.database,
-        "demo": context.demo,
-        "seed": context.seed,
-        "summary": summary,
-        "kinds": sorted(orgs["kind"].value_counts().items()),
-        "national_columns": national_columns,
-        "national_rows": national_rows,
-        "latest_year": latest,
-        "years": years,
-        "org_tables": org_tables,
-        "small_cases": small_cases,
-        "trust_per": float(rulebook.value("trust_rate_per_bed_days")),
-        "pop_per": float(rulebook.value("population_rate_per_residents")),
-        "rulebooks": library.all(),
-        "assumptions": [u for u in used if u.status == "assumed"],
-        "imports": import_log(engine).fillna("").to_dict("records"),
+        "funnel_svg": funnel_svg,
+        "chance_svg": chance_svg,
+        "pngs": [p for p in (funnel_png, chance_png) if p],
     }
 
 
-def render_report(variables: dict, path: Path) -> Path:
+def render_report(variables: dict[str, Any], path: Path) -> Path:
     """Render the report to ``path`` (written whole, then moved into place)."""
     html = _env().get_template("report.html").render(**variables)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
-
-
-def objective_year(library: RulebookLibrary, years: list[FinancialYear]) -> FinancialYear | None:
-    """The latest year of the data for which both MRSA and C. difficile objectives have a
-    rulebook in force."""
-    for fy in sorted(years, reverse=True):
-        try:
-            for regime in ("mrsa-objective", "cdiff-objective"):
-                library.in_force(regime, fy.start)
-        except RulebookError:
-            continue
-        return fy
-    return None
-
-
-def _group_counts(table: pd.DataFrame) -> list[list[object]]:
-    table = table.assign(kind_group=table["kind"].map(lambda k: "PCTs and CCGs" if k in ("pct", "ccg") else "trusts"))
-    counts = table.groupby(["kind_group", "group"]).size().unstack(fill_value=0)
-    cols = [
-        g
-        for g in (
-            "worse_than_median",
-            "better_than_median",
-            "best_quartile",
-            "exempt",
-            "uniform",
-            "zero_tolerance",
-            "no_rate",
-        )
-        if g in counts.columns
-    ]
-    return [["", *cols]] + [[idx, *[int(counts.at[idx, c]) for c in cols]] for idx in counts.index]
-
-
-def objectives_section(engine: Engine, library: RulebookLibrary, years: list[FinancialYear]) -> dict | None:
-    """Objectives, the C. difficile national line, savings and year-end monitoring."""
-    fy = objective_year(library, years)
-    if fy is None:
-        return None
-    mrsa = objectives_for_year(engine, library, "mrsa", fy)
-    cdiff = objectives_for_year(engine, library, "cdiff", fy)
-    saving, _, _ = savings_for_year(engine, library, "mrsa", fy)
-    q4 = Quarter(fy, 4)
-    monitoring = monitor_quarter(engine, library, q4)
-    status = monitoring.groupby(["organism", "status"]).size().unstack(fill_value=0)
-    exceeded = monitoring[monitoring["status"] == "objective_exceeded"].sort_values(["organism", "cases_to_objective"])
-    national = cdiff.national or {}
-    rows = []
-    for organism, result in (("MRSA", mrsa), ("C. difficile", cdiff)):
-        for r in result.table.sort_values(["kind", "org_code"]).itertuples(index=False):
-            rows.append({"organism": organism, **r._asdict()})
-    small = mrsa.table[mrsa.table["kind"].isin(("foundation_trust", "nhs_trust"))]
-    summary = [
-        (f"MRSA objectives {fy}", f"{mrsa.rulebook.id}, baseline {mrsa.baseline_period}"),
-        (
-            f"C. difficile objectives {fy}",
-            (
-                f"{national.get('objectives_total', 0):,} cases for trusts, a reduction of "
-                f"{national.get('reduction_achieved', 0):.1%} on {national.get('baseline_total', 0):,} "
-                f"({cdiff.rulebook.id})"
-            ),
-        ),
-        (
-            f"Monitoring at {q4}: objectives exceeded",
-            ", ".join(
-                f"{o}: {int(status.at[o, 'objective_exceeded']) if 'objective_exceeded' in status.columns else 0}"
-                for o in status.index
-            ),
-        ),
-    ]
-    return {
-        "year": str(fy),
-        "quarter": str(q4),
-        "mrsa_rulebook": mrsa.rulebook.id,
-        "cdiff_rulebook": cdiff.rulebook.id,
-        "mrsa_groups": _group_counts(mrsa.table),
-        "cdiff_groups": _group_counts(cdiff.table),
-        "baseline": mrsa.baseline_period,
-        "national": national,
-        "saving": saving,
-        "small_acute": int(small["small_organisation"].sum()),
-        "acute": len(small),
-        "status_columns": list(status.columns),
-        "status_rows": [[o, *[int(status.at[o, c]) for c in status.columns]] for o in status.index],
-        "exceeded": exceeded.head(40).to_dict("records"),
-        "exceeded_total": len(exceeded),
-        "rows": rows,
-        "summary": summary,
-    }
-
-
-def governance_quarter(engine: Engine, library: RulebookLibrary) -> Quarter | None:
-    """The latest quarter of the indicators with a ``monitor-compliance`` rulebook, and the
-    C. difficile and MRSA objectives it scores, in force."""
-    for q in sorted(quarters_with_data(engine), reverse=True):
-        try:
-            library.in_force("monitor-compliance", q.start)
-            library.in_force("cdiff-objective", q.year.start)
-            library.in_force("mrsa-objective", q.year.start)
-        except RulebookError:
-            continue
-        return q
-    return None
-
-
-def governance_section(engine: Engine, library: RulebookLibrary) -> dict | None:
-    """Rating distribution, the trusts that moved, and what the C. difficile de minimis did."""
-    q = governance_quarter(engine, library)
-    if q is None:
-        return None
-    now = governance_for_quarter(engine, library, q).table
-    before = governance_for_quarter(engine, library, q - 1).table
-    without = governance_for_quarter(engine, library, q, what_if={"cdiff_de_minimis": 0}).table
-    order = {r: i for i, r in enumerate(RATINGS)}
-    moved = now.merge(before[["org_code", "rating"]], on="org_code", suffixes=("", "_before"))
-    moved = moved[moved["rating"] != moved["rating_before"]]
-    moved = moved.assign(
-        direction=["down" if order[a] > order[b] else "up" for a, b in zip(moved["rating"], moved["rating_before"])]
-    )
-    both = now.merge(without[["org_code", "rating", "failed"]], on="org_code", suffixes=("", "_without"))
-    protected = both[both["failed_without"].str.contains("cdiff") & ~both["failed"].str.contains("cdiff")]
-    has_traj = now[now["cdiff_trajectory"].notna()]
-    small = has_traj["cdiff_trajectory"] < 12
-    rating_changed = protected[protected["rating"] != protected["rating_without"]]
-    distribution = now.groupby(["kind", "rating"]).size().unstack(fill_value=0)
-    cols = [r for r in RATINGS if r in distribution.columns]
-    return {
-        "quarter": str(q),
-        "previous": str(q - 1),
-        "rulebook": now["rulebook"].iloc[0],
-        "distribution": [["", *cols]] + [[k, *[int(distribution.at[k, c]) for c in cols]] for k in distribution.index],
-        "published_pending": int(now["decision"].str.startswith("pending").sum()),
-        "escalations": int(now["escalation"].sum()),
-        "moved_down": moved[moved["direction"] == "down"].to_dict("records"),
-        "moved_up": int((moved["direction"] == "up").sum()),
-        "protected": protected.to_dict("records"),
-        "protected_small": int((protected["cdiff_trajectory"] < 12).sum()),
-        "protected_rating_changed": len(rating_changed),
-        "small_trusts": int(small.sum()),
-        "large_trusts": int((~small).sum()),
-        "small_headroom": float(has_traj.loc[small, "cdiff_de_minimis_headroom"].mean()) if small.any() else 0.0,
-        "summary": [
-            (f"Governance ratings {q}", ", ".join(f"{r}: {int((now['rating'] == r).sum())}" for r in RATINGS)),
-            (f"Downgrades awaiting a decision at {q}", str(int(now["decision"].str.startswith("pending").sum()))),
-            (
-                f"C. difficile failures the de minimis of 12 prevented at {q}",
-                f"{len(protected)}, {int((protected['cdiff_trajectory'] < 12).sum())} of them at trusts whose "
-                "trajectory is under 12",
-            ),
-        ],
-    }
 
 
 def _figure(fig: object, name: str, figures_dir: Path | None) -> tuple[str, str | None]:
@@ -329,98 +122,3 @@ def _figure(fig: object, name: str, figures_dir: Path | None) -> tuple[str, str 
         png = str(save(fig, figures_dir / f"{name}.png"))
     plt.close(fig)  # type: ignore[arg-type]
     return svg[svg.index("<svg") :], png
-
-
-def small_numbers_section(engine: Engine, library: RulebookLibrary, figures_dir: Path | None) -> dict | None:
-    """The funnel plot of C. difficile and who carries the risk of random variation."""
-    from ..service.chance import chance_for, compare_rulebooks
-    from ..service.funnel import funnel_for_year
-    from ..stats.figures import chance_by_size_plot, funnel_plot
-
-    q = governance_quarter(engine, library)
-    if q is None:
-        return None
-    year = q.year
-    table, limits, _ = funnel_for_year(engine, library, year, "cdiff")
-    funnel_svg, funnel_png = _figure(
-        funnel_plot(
-            table,
-            observed="observed",
-            expected="expected",
-            label="org_code",
-            levels=limits.levels,
-            method=limits.method,
-            title=f"C. difficile, trust-apportioned, {year}",
-        ),
-        "funnel-cdiff",
-        figures_dir,
-    )
-    policies = {
-        "de minimis 12 (Monitor 2012-13)": ("monitor-compliance-2012-13", {}),
-        "no de minimis": ("monitor-compliance-2012-13", {"cdiff_de_minimis": 0}),
-        "Poisson 95% limit (size-scaled)": ("monitor-compliance-2012-13-poisson", {}),
-    }
-    tables = {
-        name: chance_for(engine, library, year, quarter=q, rulebook=rb, what_if=w)[0]
-        for name, (rb, w) in policies.items()
-    }
-    names = list(tables)
-    wide = tables[names[0]][["org_code", "organism", "expected_cases"]].copy()
-    for name in names:
-        wide[name] = tables[name]["p_downgrade"].to_numpy()
-    wide = wide[wide["organism"] == "cdiff"]
-    chance_svg, chance_png = _figure(
-        chance_by_size_plot(
-            wide,
-            names,
-            expected="expected_cases",
-            ylabel="chance of a C. difficile downgrade on target",
-            title=f"Who carries the risk of random variation, {q}",
-        ),
-        "chance-by-size",
-        figures_dir,
-    )
-    bands = compare_rulebooks(tables[names[0]], tables[names[2]])
-    bands = bands[bands["organism"] == "cdiff"]
-    dm = compare_rulebooks(tables[names[1]], tables[names[0]])
-    dm = dm[dm["organism"] == "cdiff"]
-    outside = int((table["position"] != "within").sum())
-    return {
-        "year": str(year),
-        "quarter": str(q),
-        "funnel_svg": funnel_svg,
-        "chance_svg": chance_svg,
-        "pngs": [p for p in (funnel_png, chance_png) if p],
-        "outside": outside,
-        "trusts": len(table),
-        "bands": bands.to_dict("records"),
-        "dm_bands": dm.to_dict("records"),
-        "names": names,
-        "summary": [
-            (f"C. difficile funnel {year}: trusts outside the 95% limits", f"{outside} of {len(table)}"),
-            (
-                f"Expected chance downgrades of trusts exactly on target at {q}",
-                ", ".join(f"{n}: {_cdiff_downgrades(tables[n]):.1f}" for n in names),
-            ),
-        ],
-    }
-
-
-def _cdiff_downgrades(table: pd.DataFrame) -> float:
-    """Expected number of C. difficile downgrades by chance alone (sum of probabilities)."""
-    return float(table.loc[table["organism"] == "cdiff", "p_downgrade"].sum())
-
-
-def _finance(engine: Engine, library: RulebookLibrary) -> dict | None:
-    """The finance section for the latest financial year with figures (None without any)."""
-    from ..service.common import AssessmentError
-    from ..service.finance import finance_section
-
-    fin = read_table(engine, "financials")
-    years = sorted(p for p in fin["period"].unique() if "Q" not in p)
-    if not years:
-        return None
-    try:
-        return finance_section(engine, library, FinancialYear.parse(years[-1]))
-    except AssessmentError:
-        return None

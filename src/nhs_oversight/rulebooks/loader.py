@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from ..errors import Refused
 from .model import WHAT_IF, Rulebook, RulebookFile, RuleValue, Source
 
 __all__ = [
@@ -26,7 +27,7 @@ __all__ = [
 ]
 
 
-class RulebookError(ValueError):
+class RulebookError(Refused, ValueError):
     """A rulebook file that is malformed, inconsistent or cannot be found."""
 
 

@@ -1,10 +1,11 @@
-"""Assessments: the store's frames for the period asked, handed to the pure rules.
+"""The service layer: one function per use case (:mod:`.usecases`), one result type
+(:class:`.results.Result`), the one place rulebooks are chosen (:mod:`.rulebooks`).
 
-This is the one place where the command line, the report and (later) the HTTP API get
-their results, so the same rule function serves them all.
+The command line, the HTML report and the HTTP API all call these functions, so they never
+disagree. Nothing here prints or knows of typer, rich, HTTP or HTML.
 """
 
-from .common import AssessmentError, choose_rulebook
+from .common import AssessmentError
 from .counts import explain_counts, national_totals, rates_for_year
 from .objectives import (
     ObjectivesResult,
@@ -14,9 +15,12 @@ from .objectives import (
     reviews_for_year,
     savings_for_year,
 )
+from .results import Result
+from .rulebooks import choose_rulebook
 
 __all__ = [
     "AssessmentError",
+    "Result",
     "choose_rulebook",
     "explain_counts",
     "national_totals",

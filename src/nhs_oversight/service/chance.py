@@ -15,14 +15,16 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy import Engine
 
+from ..errors import NotFound
 from ..periods import FinancialYear, Quarter
+from ..regimes import GOVERNANCE
 from ..rulebooks import Rulebook, RulebookError, RulebookLibrary
 from ..rules.governance import INFECTION_TARGETS, safe_counts
 from ..rules.trajectories import row_trajectory
 from ..stats.chance import DEFAULT_SIZE_EDGES, p_exceed, size_bands
 from .common import AssessmentError
-from .governance import governance_rulebook
 from .objectives import objectives_in_force
+from .rulebooks import choose_rulebook
 
 __all__ = ["CHANCE_COLUMNS", "chance_for", "chance_table", "compare_rulebooks"]
 
@@ -50,7 +52,7 @@ def _targets(
     for organism in INFECTION_TARGETS:
         try:
             objectives, rb = objectives_in_force(engine, library, organism, year)
-        except (RulebookError, AssessmentError):
+        except (RulebookError, NotFound):
             continue
         objectives = objectives[objectives["kind"].isin(kinds)]
         if quarter is None:
@@ -126,7 +128,7 @@ def chance_for(
     choose the governance rulebook.
     """
     q = quarter or Quarter(year, 4)
-    rb = governance_rulebook(library, q, rulebook, what_if)
+    rb = choose_rulebook(library, GOVERNANCE, q, rulebook, what_if)
     targets = _targets(engine, library, year, quarter, rb.value("rated_kinds"))
     return chance_table(targets, rb, str(quarter or year)), rb
 

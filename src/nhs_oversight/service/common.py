@@ -1,25 +1,11 @@
-"""What every assessment shares: choosing the rulebook, and its error."""
+"""What every assessment shares: its error (the rulebook is chosen in :mod:`.rulebooks`)."""
 
 from __future__ import annotations
 
-from ..periods import FinancialYear
-from ..rulebooks import Rulebook, RulebookLibrary, apply_what_if
+from ..errors import NotFound
 
-__all__ = ["AssessmentError", "choose_rulebook"]
+__all__ = ["AssessmentError"]
 
 
-class AssessmentError(LookupError):
+class AssessmentError(NotFound, LookupError):
     """The assessment asked for has nothing to work on (unknown organisation, no data)."""
-
-
-def choose_rulebook(
-    library: RulebookLibrary,
-    regime: str,
-    year: FinancialYear,
-    rulebook: str | None = None,
-    what_if: dict[str, object] | None = None,
-) -> Rulebook:
-    """The named rulebook, or the one of ``regime`` in force at the start of ``year``,
-    with any what-if settings applied."""
-    chosen = library.get(rulebook) if rulebook else library.in_force(regime, year.start)
-    return apply_what_if(chosen, what_if or {})

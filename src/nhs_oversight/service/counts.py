@@ -8,11 +8,14 @@ from sqlalchemy import Engine
 
 from ..explain import Trace
 from ..periods import FinancialYear, Month
+from ..regimes import COUNTING
 from ..rulebooks import Rulebook, RulebookLibrary
 from ..rules.hcai import annual_rate, annual_rates
 from ..stats.poisson import rate_ci
 from ..store import read_table
-from .common import AssessmentError, choose_rulebook
+from .common import AssessmentError
+from .data import organisations_of_year
+from .rulebooks import choose_rulebook
 
 __all__ = ["rates_for_year", "explain_counts", "national_totals"]
 
@@ -64,10 +67,11 @@ def rates_for_year(
     what_if: dict[str, object] | None = None,
 ) -> tuple[pd.DataFrame, Rulebook]:
     """Every organisation's counts and rates in ``year`` (RULES.md §0)."""
-    rb = choose_rulebook(library, "hcai-counting", year, rulebook, what_if)
+    rb = choose_rulebook(library, COUNTING, year, rulebook, what_if)
     months = [str(m) for m in year.months()]
+    orgs = read_table(engine, "organisations")
     frame = annual_rates(
-        read_table(engine, "organisations"),
+        organisations_of_year(orgs, year, rb),
         read_table(engine, "infections", month=months),
         read_table(engine, "denominators", financial_year=str(year)),
         year,
@@ -87,7 +91,7 @@ def explain_counts(
     what_if: dict[str, object] | None = None,
 ) -> Trace:
     """The trace of an organisation's counts and rates in ``year``."""
-    rb = choose_rulebook(library, "hcai-counting", year, rulebook, what_if)
+    rb = choose_rulebook(library, COUNTING, year, rulebook, what_if)
     orgs = read_table(engine, "organisations", code=org_code.upper())
     if orgs.empty:
         raise AssessmentError(f"no organisation {org_code!r} in the database")

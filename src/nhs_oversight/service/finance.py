@@ -28,7 +28,8 @@ from sqlalchemy import Engine
 
 from ..explain import Trace
 from ..periods import FinancialYear, Quarter, parse_period
-from ..rulebooks import Rulebook, RulebookError, RulebookLibrary, apply_what_if
+from ..regimes import FINANCE
+from ..rulebooks import Rulebook, RulebookLibrary
 from ..rules.finance import (
     Event,
     FinanceRating,
@@ -42,10 +43,10 @@ from ..rules.finance import (
 )
 from ..store import read_table
 from .common import AssessmentError
+from .rulebooks import choose_rulebook
 
 __all__ = [
     "FINANCE_COLUMNS",
-    "IN_FORCE_REGIMES",
     "TEN_POINT_RULEBOOK",
     "finance_rulebook",
     "finance_for_period",
@@ -66,8 +67,6 @@ FINANCE_COLUMNS = [
     "overrides",
     "reason",
 ]
-#: The regimes chosen by date, in order of preference, when no rulebook is named.
-IN_FORCE_REGIMES = ("monitor-frr", "monitor-raf")
 #: The 10-point rulebook the report shows beside the rating in force.
 TEN_POINT_RULEBOOK = "monitor-licence-consultation-2012"
 
@@ -93,24 +92,12 @@ def finance_rulebook(
         When the named rulebook is no financial rating, or none is in force.
     """
     p = _period(period)
-    chosen: Rulebook | None = library.get(rulebook) if rulebook else None
-    if chosen is None:
-        for regime in IN_FORCE_REGIMES:
-            try:
-                chosen = library.in_force(regime, p.end)
-                break
-            except RulebookError:
-                continue
-    if chosen is None:
-        raise AssessmentError(
-            f"no financial rating rulebook is in force on {p.end} ({', '.join(IN_FORCE_REGIMES)}); "
-            "name one with --rulebook"
-        )
+    chosen = choose_rulebook(library, FINANCE, p, rulebook)
     try:
         scheme_of(chosen)
     except FormulaError as exc:
         raise AssessmentError(str(exc)) from None
-    return apply_what_if(chosen, what_if or {})
+    return choose_rulebook(library, FINANCE, p, rulebook, what_if)
 
 
 def _previous(period: Period) -> Period:

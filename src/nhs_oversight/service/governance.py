@@ -1,42 +1,45 @@
 """Governance risk ratings (RULES.md §3): the store's quarters → the governance rules.
 
-For the quarter asked, every rated trust's targets are assessed for that quarter and the
-three before it (the repeat rule looks back two quarters, and the previous quarter's
-rating decides whether this one is a downgrade). The published rating is the latest
-analyst's decision for the quarter; without one, a rating no worse than last quarter's
-published rating is published as calculated, and a downgrade waits for a decision.
+For the quarter asked, every rated trust's targets are assessed for every quarter of the
+published record up to it (and the two before the record starts, for the repeat rule). The
+published rating is the latest analyst's decision for the quarter; without one, a rating no
+worse than the previous quarter's *published* rating is published as calculated, and a
+downgrade is held at the published rating, pending, until an analyst decides
+(:mod:`nhs_oversight.rules.publication`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy import Engine
 
+from ..errors import NotFound
 from ..explain import NO_TRACE, Trace
 from ..periods import FinancialYear, Quarter
-from ..rulebooks import Rulebook, RulebookError, RulebookLibrary, apply_what_if
+from ..regimes import GOVERNANCE
+from ..rulebooks import Rulebook, RulebookError, RulebookLibrary
 from ..rules.governance import (
     INFECTION_TARGETS,
-    QuarterRating,
     TargetStatus,
     de_minimis_headroom,
     infection_target,
-    is_downgrade,
     rate_quarter,
 )
+from ..rules.publication import DecisionMade, Published, publish
 from ..rules.trajectories import contract_penalty, row_trajectory
 from ..store import read_table
 from ..store.decisions import read_decisions
 from .common import AssessmentError
 from .objectives import objectives_in_force, year_to_date_cases
+from .results import Result
+from .rulebooks import choose_rulebook
 
 __all__ = [
     "GOVERNANCE_COLUMNS",
-    "GovernanceResult",
-    "governance_rulebook",
+    "HISTORY_COLUMNS",
     "governance_for_quarter",
     "history",
     "quarters_with_data",
@@ -52,6 +55,7 @@ GOVERNANCE_COLUMNS = [
     "reason",
     "published_rating",
     "decision",
+    "pending",
     "kind",
     "rulebook",
     "cdiff_ytd_cases",
@@ -62,23 +66,6 @@ GOVERNANCE_COLUMNS = [
     "contract_penalty",
     "assumed",
 ]
-
-
-@dataclass
-class GovernanceResult:
-    """Ratings of one quarter, with a trace per trust."""
-
-    table: pd.DataFrame
-    rulebook: Rulebook
-    traces: dict[str, Trace] = field(default_factory=dict)
-
-
-def governance_rulebook(
-    library: RulebookLibrary, quarter: Quarter, rulebook: str | None = None, what_if: dict | None = None
-) -> Rulebook:
-    """The named rulebook, or the ``monitor-compliance`` one in force at the start of the quarter."""
-    chosen = library.get(rulebook) if rulebook else library.in_force("monitor-compliance", quarter.start)
-    return apply_what_if(chosen, what_if or {})
 
 
 @dataclass
@@ -102,7 +89,7 @@ def _objectives(
     if (year, organism) not in cache:
         try:
             cache[(year, organism)] = objectives_in_force(engine, library, organism, year)
-        except (RulebookError, AssessmentError):
+        except (RulebookError, NotFound):
             cache[(year, organism)] = None  # no objective regime that year: the target cannot be assessed
     return cache[(year, organism)]
 
@@ -188,7 +175,7 @@ def governance_for_quarter(
     what_if: dict[str, object] | None = None,
     org_codes: list[str] | None = None,
     cache: _ObjectiveCache | None = None,
-) -> GovernanceResult:
+) -> Result:
     """Every rated trust's calculated and published governance rating for ``quarter``.
 
     Parameters
@@ -196,122 +183,173 @@ def governance_for_quarter(
     quarter : Quarter
     rulebook, what_if
         ``--rulebook`` (default: the one in force at the start of the quarter) and ``--set``.
-        By default each earlier quarter (for the repeat rule and the previous rating) is
+        By default each earlier quarter (for the repeat rule and the published record) is
         scored by the rulebook in force then; a named rulebook or a what-if scores them all.
     org_codes : list of str, optional
-        Only these organisations (``explain``, ``history``).
+        Only these organisations (``explain``, ``decide``).
     cache : dict, optional
-        Objectives by year and organism, shared between calls (``history``).
+        Objectives by year and organism, shared between calls.
+
+    Returns
+    -------
+    Result
+        ``GOVERNANCE_COLUMNS``, a trace per trust.
+    """
+    record = _record(engine, library, quarter, rulebook, what_if, org_codes, cache)
+    rows = record.rows[quarter]
+    table = pd.DataFrame(rows, columns=GOVERNANCE_COLUMNS)
+    return Result(
+        table,
+        f"Governance risk ratings, {quarter} ({record.rulebook.label})",
+        "governance",
+        str(quarter),
+        record.rulebook,
+        dict(what_if or {}),
+        record.traces,
+        display=["org_code", "kind", "score", "rating", "published_rating", "failed", "escalation", "reason"],
+    )
+
+
+@dataclass
+class _Record:
+    """The published record up to a quarter: rows by quarter, the last quarter's traces."""
+
+    rulebook: Rulebook
+    rows: dict[Quarter, list[dict[str, object]]]
+    traces: dict[str, Trace]
+
+
+def _record(
+    engine: Engine,
+    library: RulebookLibrary,
+    quarter: Quarter,
+    rulebook: str | None,
+    what_if: dict[str, object] | None,
+    org_codes: list[str] | None,
+    cache: _ObjectiveCache | None,
+) -> _Record:
+    """Calculated and published ratings of every quarter of the record up to ``quarter``.
+
+    The record starts at the first quarter with data for which a governance rulebook is in
+    force (any quarter with data when a rulebook or what-if is named): each quarter's
+    published rating follows from the previous quarter's published rating, so a held
+    downgrade stays held until an analyst decides (:func:`rules.publication.publish`).
     """
     cache = {} if cache is None else cache
-    rb = governance_rulebook(library, quarter, rulebook, what_if)
+    rb = choose_rulebook(library, GOVERNANCE, quarter, rulebook, what_if)
     orgs = read_table(engine, "organisations")
     orgs = orgs[orgs["kind"].isin(rb.value("rated_kinds"))]
     if org_codes is not None:
-        orgs = orgs[orgs["code"].isin(org_codes)]
+        wanted = [c.upper() for c in org_codes]
+        orgs = orgs[orgs["code"].isin(wanted)]
+        if orgs.empty:
+            raise AssessmentError(f"{', '.join(wanted)}: not a rated organisation in the database")
     if orgs.empty:
         raise AssessmentError("no organisations of a rated kind in the database")
     codes = list(orgs["code"])
     kinds = dict(zip(orgs["code"], orgs["kind"]))
     n_back = int(rb.value("repeat_quarters")) - 1
-    traces = {c: Trace.start(c, str(quarter), "governance", rb) for c in codes}
-    # quarters from the oldest the previous quarter's repeat rule needs, to this one
-    quarters = [quarter - k for k in range(n_back + 1, -1, -1)]
     explicit = rulebook is not None or bool(what_if)
 
     def rb_for(q: Quarter) -> Rulebook:
         if explicit or q == quarter:
             return rb
         try:
-            return library.in_force("monitor-compliance", q.start)
+            return library.in_force(GOVERNANCE.id, q.start)
         except RulebookError:
             return rb
 
-    history: dict[Quarter, tuple[dict, dict, dict]] = {}
-    for q in quarters:
-        history[q] = _quarter_statuses(engine, library, q, codes, rb_for(q), cache, traces if q == quarter else None)
+    held = [q for q in quarters_with_data(engine) if q <= quarter]
+    if not explicit:
+        held = [q for q in held if _in_force(library, q)]
+    start = held[0] if held else quarter
+    chain = [start + k for k in range(_distance(start, quarter) + 1)]
+    traces = {c: Trace.start(c, str(quarter), "governance", rb) for c in codes}
+    statuses = {
+        q: _quarter_statuses(engine, library, q, codes, rb_for(q), cache, traces if q == quarter else None)
+        for q in [start - k for k in range(n_back, 0, -1)] + chain
+    }
 
     def failures_before(q: Quarter, code: str) -> dict[str, list[bool]]:
         out: dict[str, list[bool]] = {}
         for k in range(1, n_back + 1):
-            earlier = history.get(q - k)
+            earlier = statuses.get(q - k)
             failed = {s.target for s in earlier[0].get(code, []) if s.failed} if earlier else set()
-            for target in {s.target for s in history[q][0].get(code, [])}:
+            for target in {s.target for s in statuses[q][0].get(code, [])}:
                 out.setdefault(target, []).append(target in failed)
         return out
 
-    previous_q = quarter - 1
-    decided = read_decisions(engine)
-    decided = decided[decided["quarter"].isin([str(quarter), str(previous_q)])]
-    latest = decided.groupby(["org_code", "quarter"]).tail(1).set_index(["org_code", "quarter"])
-    rows = []
-    for code in codes:
-        trace = traces[code]
-        statuses, events, infections = history[quarter]
-        before = rate_quarter(
-            history[previous_q][0].get(code, []),
-            failures_before(previous_q, code),
-            history[previous_q][1].get(code, []),
-            rb_for(previous_q),
-        )
-        now = rate_quarter(statuses.get(code, []), failures_before(quarter, code), events.get(code, []), rb, trace)
-        published, decision = _published(code, quarter, previous_q, now, before, latest, trace)
-        cd, mr = infections.get((code, "cdiff")), infections.get((code, "mrsa"))
-        rows.append(
-            {
-                "org_code": code,
-                "quarter": str(quarter),
-                "score": float(now.score),
-                "rating": now.rating,
-                "failed": ";".join(now.failed),
-                "escalation": now.escalation,
-                "reason": now.reason,
-                "published_rating": published,
-                "decision": decision,
-                "kind": kinds[code],
-                "rulebook": rb.label,
-                "cdiff_ytd_cases": cd.ytd if cd else None,
-                "cdiff_trajectory": float(cd.trajectory) if cd else None,
-                "cdiff_de_minimis_headroom": de_minimis_headroom(cd.trajectory, rb) if cd else None,
-                "mrsa_ytd_cases": mr.ytd if mr else None,
-                "mrsa_trajectory": float(mr.trajectory) if mr else None,
-                "contract_penalty": _penalty(cd, mr),
-                "assumed": trace.assumed_label(),
-            }
-        )
-    return GovernanceResult(pd.DataFrame(rows, columns=GOVERNANCE_COLUMNS), rb, traces)
+    decided = _latest_decisions(engine, codes, chain)
+    published: dict[str, Published] = {}
+    rows: dict[Quarter, list[dict[str, object]]] = {}
+    for q in chain:
+        rows[q] = []
+        q_statuses, events, infections = statuses[q]
+        rb_q = rb_for(q)
+        for code in codes:
+            trace = traces[code] if q == quarter else NO_TRACE
+            now = rate_quarter(q_statuses.get(code, []), failures_before(q, code), events.get(code, []), rb_q, trace)
+            before = published.get(code)
+            pub = publish(now.rating, now.significant_breach, before, str(q - 1), decided.get((code, str(q))))
+            published[code] = pub
+            trace.add(
+                "governance.published",
+                pub.decision,
+                inputs={"calculated": now.rating, "previous_published": before.rating if before else None},
+                value=pub.rating,
+                source="decisions" if (code, str(q)) in decided else "the published record",
+            )
+            cd, mr = infections.get((code, "cdiff")), infections.get((code, "mrsa"))
+            rows[q].append(
+                {
+                    "org_code": code,
+                    "quarter": str(q),
+                    "score": float(now.score),
+                    "rating": now.rating,
+                    "failed": ";".join(now.failed),
+                    "escalation": now.escalation,
+                    "reason": now.reason,
+                    "published_rating": pub.rating,
+                    "decision": pub.decision,
+                    "pending": pub.pending,
+                    "kind": kinds[code],
+                    "rulebook": rb_q.label,
+                    "cdiff_ytd_cases": cd.ytd if cd else None,
+                    "cdiff_trajectory": float(cd.trajectory) if cd else None,
+                    "cdiff_de_minimis_headroom": de_minimis_headroom(cd.trajectory, rb_q) if cd else None,
+                    "mrsa_ytd_cases": mr.ytd if mr else None,
+                    "mrsa_trajectory": float(mr.trajectory) if mr else None,
+                    "contract_penalty": _penalty(cd, mr),
+                    "assumed": trace.assumed_label() if q == quarter else "",
+                }
+            )
+    return _Record(rb, rows, traces)
 
 
-def _published(
-    code: str,
-    quarter: Quarter,
-    previous: Quarter,
-    now: QuarterRating,
-    before: QuarterRating,
-    latest: pd.DataFrame,
-    trace: Trace,
-) -> tuple[str, str]:
-    """The published rating and how it came about (downgrades are not automatic)."""
-    if (code, str(quarter)) in latest.index:
-        d = latest.loc[(code, str(quarter))]
-        text = (
-            f"{d['action']} by {d['decided_by']} on {pd.Timestamp(d['decided_at']):%Y-%m-%d}: "
-            f"published {d['published_rating']} ({d['reason']})"
+def _distance(first: Quarter, last: Quarter) -> int:
+    """How many quarters ``last`` is after ``first``."""
+    return (last.year.start_year - first.year.start_year) * 4 + last.number - first.number
+
+
+def _in_force(library: RulebookLibrary, q: Quarter) -> bool:
+    try:
+        library.in_force(GOVERNANCE.id, q.start)
+    except RulebookError:
+        return False
+    return True
+
+
+def _latest_decisions(engine: Engine, codes: list[str], quarters: list[Quarter]) -> dict[tuple[str, str], DecisionMade]:
+    """The latest decision for each trust and quarter of the record."""
+    log = read_decisions(engine)
+    log = log[log["quarter"].isin([str(q) for q in quarters]) & log["org_code"].isin(codes)]
+    latest = log.groupby(["org_code", "quarter"]).tail(1)
+    return {
+        (r.org_code, r.quarter): DecisionMade(
+            str(r.action), str(r.published_rating), str(r.decided_by), pd.Timestamp(r.decided_at), str(r.reason)
         )
-        trace.add("governance.decision", text, value=d["published_rating"], source="decisions")
-        return str(d["published_rating"]), text
-    prior = (
-        str(latest.loc[(code, str(previous)), "published_rating"])
-        if (code, str(previous)) in latest.index
-        else before.rating
-    )
-    if is_downgrade(now.rating, prior):
-        text = f"pending: a downgrade from {prior} ({previous}) awaits an analyst's decision"
-        trace.add("governance.published", text, value=prior)
-        return prior, text
-    text = f"as calculated: no downgrade from {prior} ({previous})"
-    trace.add("governance.published", text, value=now.rating)
-    return now.rating, text
+        for r in latest.itertuples(index=False)
+    }
 
 
 def _penalty(*infections: _Infection | None) -> float | None:
@@ -321,29 +359,47 @@ def _penalty(*infections: _Infection | None) -> float | None:
     return sum(set_) if set_ else None
 
 
-def history(
-    engine: Engine, library: RulebookLibrary, org_code: str, quarters: list[Quarter]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A trust's calculated and published ratings quarter by quarter, and its decisions."""
+HISTORY_COLUMNS = [
+    "quarter",
+    "score",
+    "rating",
+    "failed",
+    "escalation",
+    "published_rating",
+    "decision",
+    "pending",
+    "rulebook",
+]
+
+
+def history(engine: Engine, library: RulebookLibrary, org_code: str) -> Result:
+    """A trust's calculated and published ratings quarter by quarter (the whole published
+    record), with its decisions in ``extra["decisions"]``."""
     code = org_code.upper()
-    rows = []
-    cache: _ObjectiveCache = {}
-    for q in quarters:
-        try:
-            result = governance_for_quarter(engine, library, q, org_codes=[code], cache=cache)
-        except (RulebookError, AssessmentError):
-            continue
-        rows.append(result.table.iloc[0])
-    if not rows:
-        raise AssessmentError(f"no governance ratings for {code}")
-    table = pd.DataFrame(rows)[
-        ["quarter", "score", "rating", "failed", "escalation", "published_rating", "decision", "rulebook"]
-    ]
+    quarters = [q for q in quarters_with_data(engine) if _in_force(library, q)]
+    if not quarters:
+        raise AssessmentError("no quarter with data has a governance rulebook in force")
+    record = _record(engine, library, quarters[-1], None, None, [code], None)
+    rows = [row for q in sorted(record.rows) for row in record.rows[q]]
+    table = pd.DataFrame(rows)[HISTORY_COLUMNS]
     log = read_decisions(engine, org_code=code)
-    return table.reset_index(drop=True), log
+    return Result(
+        table.reset_index(drop=True),
+        f"Governance history of {code}",
+        "history",
+        rulebook=None,
+        display=list(HISTORY_COLUMNS),
+        extra={"org_code": code, "decisions": log},
+    )
 
 
 def quarters_with_data(engine: Engine) -> list[Quarter]:
     """Every quarter of the indicators table, in order."""
-    ind = read_table(engine, "indicators")
-    return sorted({Quarter.parse(q) for q in ind["quarter"].unique()})
+    from sqlalchemy import select
+
+    from ..store.tables import DATA_TABLES
+
+    column = DATA_TABLES["indicators"].c.quarter
+    with engine.connect() as conn:
+        held = conn.execute(select(column).distinct()).scalars().all()
+    return sorted(Quarter.parse(q) for q in held)

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import Engine
 
+from ..errors import NotFound
 from ..explain import Trace
 from ..periods import FinancialYear, Month, Quarter
+from ..regimes import COUNTING, objective_regime
 from ..rulebooks import Rulebook, RulebookLibrary
 from ..rules.hcai import COUNTED_APPORTIONMENT, period_rates, review_assignments
 from ..rules.objectives import (
@@ -22,7 +24,9 @@ from ..rules.objectives import (
 )
 from ..rules.trajectories import monitor
 from ..store import read_table
-from .common import AssessmentError, choose_rulebook
+from .common import AssessmentError
+from .data import organisations_of_year
+from .rulebooks import choose_rulebook
 
 __all__ = [
     "KIND_GROUPS",
@@ -111,13 +115,14 @@ def objectives_for_year(
         C. difficile national reduction (``--reduction``), recorded as a what-if.
     """
     settings = _what_if(what_if, allocation_method=method, national_reduction=reduction)
-    rb = choose_rulebook(library, f"{organism}-objective", year, rulebook, settings)
-    counting = choose_rulebook(library, "hcai-counting", year)
+    rb = choose_rulebook(library, objective_regime(organism), year, rulebook, settings)
+    counting = choose_rulebook(library, COUNTING, year)
     months = baseline_months(rb, year, baseline)
     period = _period_label(months)
     orgs = read_table(engine, "organisations")
     if kind is not None:
         orgs = orgs[orgs["kind"].isin(KIND_GROUPS[kind])]
+    orgs = organisations_of_year(orgs, year, counting)
     if orgs.empty:
         raise AssessmentError("no organisations in the database")
     infections = read_table(engine, "infections", organism=organism, month=[str(m) for m in months])
@@ -259,7 +264,7 @@ def monitor_quarter(
     for organism in organisms:
         try:
             objectives, rb = objectives_in_force(engine, library, organism, year, what_if=(what_if or {}).get(organism))
-        except (AssessmentError, ValueError) as exc:
+        except (NotFound, ValueError) as exc:
             raise AssessmentError(f"{organism}: {exc}") from None
         ytd = year_to_date_cases(engine, organism, quarter)
         frames.append(monitor(objectives, ytd, quarter, {organism: rb}))

@@ -1,0 +1,187 @@
+"""The statistics of small numbers: ``chance``, ``compare``, ``funnel``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import common as c
+from .app import app
+
+QuarterOfYearOpt = Annotated[
+    str | None, typer.Option("--quarter", help="Year to date to this quarter, e.g. 2012-13-Q2 (default: the year).")
+]
+
+
+def _figure_done(path: Path) -> None:
+    c.console().print(f"Figure: {path}")
+
+
+@app.command()
+def chance(
+    year: c.YearOpt,
+    quarter: QuarterOfYearOpt = None,
+    data: c.DataOpt = None,
+    db: c.DbOpt = None,
+    rulebook: c.RulebookOpt = None,
+    set_: c.SetOpt = None,
+    out: c.OutOpt = None,
+    figure: c.FigureOpt = None,
+) -> None:
+    """If its true rate were exactly on target: each organisation's chance of a breach, and of a
+    downgrade the governance rulebook scores (exact Poisson).
+
+    \b
+    Example:
+      oversight chance --year 2012-13 --quarter 2012-13-Q4 --figure chance.png
+    """
+    from ..service import usecases
+
+    fy = c.year(year)
+    q = c.quarter(quarter) if quarter else None
+    settings = c.what_if(set_)
+    c.check_target(out, c.OUT_SUFFIXES, "--out")
+    c.check_target(figure, c.FIGURE_SUFFIXES, "--figure")
+    lib = c.library()
+    eng = c.engine(data, db, lib)
+    with c.busy("Computing chances on target"):
+        result = usecases.chance(eng, lib, fy, quarter=q, rulebook=rulebook, what_if=settings)
+    c.emit(result, out, database=c.source_of(eng))
+    if figure is not None:
+        from ..stats.figures import chance_by_size_plot, save
+
+        wide = result.table.pivot_table(
+            index=["org_code", "organism"], values=["expected_cases", "p_breach", "p_downgrade"]
+        )
+        fig = chance_by_size_plot(
+            wide.reset_index(),
+            ["p_breach", "p_downgrade"],
+            expected="expected_cases",
+            title=f"Chance on target by size, {result.period} ({result.rulebook_label})",
+        )
+        _figure_done(save(fig, figure))
+
+
+@app.command()
+def compare(
+    rulebook_a: Annotated[str, typer.Argument(help="A governance rulebook id or file.")],
+    rulebook_b: Annotated[str, typer.Argument(help="Another governance rulebook id or file.")],
+    year: c.YearOpt,
+    quarter: QuarterOfYearOpt = None,
+    set_: c.SetOpt = None,
+    set_a: Annotated[list[str] | None, typer.Option("--set-a", help="name=value for rulebook A only.")] = None,
+    set_b: Annotated[list[str] | None, typer.Option("--set-b", help="name=value for rulebook B only.")] = None,
+    data: c.DataOpt = None,
+    db: c.DbOpt = None,
+    out: c.OutOpt = None,
+    figure: c.FigureOpt = None,
+) -> None:
+    """Chance-downgrade rates by organisation size band under two rulebooks: who carries the risk
+    of random variation (e.g. the 12-case de minimis against none, or a size-scaled limit).
+
+    \b
+    Example:
+      oversight compare monitor-compliance-2012-13 monitor-compliance-2012-13 --year 2012-13 --set-b cdiff_de_minimis=0
+    """
+    from ..service import usecases
+
+    fy = c.year(year)
+    q = c.quarter(quarter) if quarter else None
+    both = c.what_if(set_)
+    settings_a = {**both, **c.what_if(set_a, "--set-a")}
+    settings_b = {**both, **c.what_if(set_b, "--set-b")}
+    c.check_target(out, c.OUT_SUFFIXES, "--out")
+    c.check_target(figure, c.FIGURE_SUFFIXES, "--figure")
+    lib = c.library()
+    eng = c.engine(data, db, lib)
+    with c.busy("Computing chances under both rulebooks"):
+        result = usecases.compare(
+            eng, lib, rulebook_a, rulebook_b, fy, quarter=q, what_if_a=settings_a, what_if_b=settings_b
+        )
+    c.emit(result, out, database=c.source_of(eng))
+    if figure is not None:
+        from ..stats.figures import chance_by_size_plot, save
+
+        a, b = result.extra["tables"]["a"], result.extra["tables"]["b"]
+        label_a, label_b = f"A: {result.extra['a']}", f"B: {result.extra['b']}"
+        merged = a.merge(b[["org_code", "organism", "p_downgrade"]], on=["org_code", "organism"], suffixes=("_a", "_b"))
+        merged = merged[merged["organism"] == "cdiff"].rename(
+            columns={"p_downgrade_a": label_a, "p_downgrade_b": label_b}
+        )
+        fig = chance_by_size_plot(
+            merged,
+            [label_a, label_b],
+            expected="expected_cases",
+            ylabel="chance of a C. difficile downgrade on target",
+            title=f"Who carries the risk of random variation, {result.period}",
+        )
+        _figure_done(save(fig, figure))
+
+
+class Dispersion(StrEnum):
+    winsorised = "winsorised"
+    truncated = "truncated"
+
+
+@app.command()
+def funnel(
+    year: c.YearOpt,
+    organism: Annotated[c.Organism, typer.Option("--organism")] = c.Organism.cdiff,
+    kind: Annotated[c.KindGroup, typer.Option("--kind")] = c.KindGroup.trust,
+    overdispersion: Annotated[
+        Dispersion | None,
+        typer.Option("--overdispersion", help="Widen the limits by an overdispersion estimate (Spiegelhalter 2005)."),
+    ] = None,
+    data: c.DataOpt = None,
+    db: c.DbOpt = None,
+    rulebook: c.RulebookOpt = None,
+    set_: c.SetOpt = None,
+    out: c.OutOpt = None,
+    figure: c.FigureOpt = None,
+) -> None:
+    """Funnel plot: each organisation's cases against those expected at the national rate, with
+    95% and 99.8% control limits (exact Poisson unless --overdispersion).
+
+    \b
+    Example:
+      oversight funnel --year 2012-13 --organism cdiff --figure funnel.png
+    """
+    from ..service import usecases
+
+    fy = c.year(year)
+    settings = c.what_if(set_)
+    c.check_target(out, c.OUT_SUFFIXES, "--out")
+    c.check_target(figure, c.FIGURE_SUFFIXES, "--figure")
+    lib = c.library()
+    eng = c.engine(data, db, lib)
+    with c.busy("Placing organisations on the funnel"):
+        result = usecases.funnel(
+            eng,
+            lib,
+            fy,
+            organism=organism.value,
+            kind=kind.value,
+            overdispersion=overdispersion.value if overdispersion else None,
+            rulebook=rulebook,
+            what_if=settings,
+        )
+    c.emit(result, out, database=c.source_of(eng))
+    if figure is not None:
+        from ..stats.figures import funnel_plot, save
+
+        limits = result.extra["limits"]
+        fig = funnel_plot(
+            result.table,
+            observed="observed",
+            expected="expected",
+            label="org_code",
+            levels=limits.levels,
+            method=limits.method,
+            overdispersion=limits.overdispersion,
+            effect=limits.effect,
+            title=f"{'C. difficile' if organism is c.Organism.cdiff else 'MRSA'}, {kind.value}s, {fy}",
+        )
+        _figure_done(save(fig, figure))

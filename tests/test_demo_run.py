@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from nhs_oversight.service import explain_counts, national_totals, rates_for_year
 from nhs_oversight.cli import app
 from nhs_oversight.periods import FinancialYear
+from nhs_oversight.service import explain_counts, national_totals, rates_for_year
 from nhs_oversight.store import open_store
 
 runner = CliRunner()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import special, stats
 
 from nhs_oversight.stats import funnel_limits, interpolated_poisson_quantile, overdispersion, zscores
 
@@ -116,7 +116,8 @@ def test_outside_and_frame():
     assert list(f.outside([2, 20, 20], 0.998)) == [0, 0, 0]
     assert f.outside([hi[0]], 0.998)[0] == 0  # a value exactly on a limit is inside
     frame = f.to_frame()
-    assert list(frame.columns) == ["expected", "level", "lower", "upper", "ratio_lower", "ratio_upper"]
+    assert list(frame.columns) == ["expected", "level", "lower", "upper", "ratio_lower", "ratio_upper", "method"]
+    assert set(frame["method"]) == {"interpolated"}  # "exact" is recorded by its canonical name
     assert len(frame) == 3
     with pytest.raises(KeyError):
         f.at(0.95)
@@ -252,7 +253,8 @@ def test_overdispersion_refuses_bad_arguments():
         {"limit": 0.5},
         {"limit": 0.0},
         {"limit": (2.0, -2.0)},
-        {"scale": "log"},
+        {"scale": "logit"},
+        {"method": "shmi", "limit": (-2.0, 2.0)},
         {"test": "f"},
         {"correction": "yes"},
     ):
@@ -302,3 +304,197 @@ def test_overdispersed_limits_must_share_the_scale_and_name_the_effect():
         funnel_limits([5.0], method="exact", overdispersion=od, effect="additive")
     with pytest.raises(ValueError):
         funnel_limits([5.0], method="sqrt", overdispersion=od)
+
+
+# ---------------------------------------------------------------- tiny expected counts (issue 12, item 3.1)
+
+
+@pytest.mark.parametrize("method", ["interpolated", "exact_test", "normal", "sqrt", "log", "exact"])
+@pytest.mark.parametrize("e", [0.001, 0.02, 0.5])
+def test_a_count_of_zero_is_never_above_a_limit(method, e):
+    # Below about 0.025 expected the interpolated 97.5% point is negative (at 0.001:
+    # r = 0, F(0) = exp(-0.001) = 0.9990, y = 0 - (0.9990 - 0.975) / 0.9990 = -0.024), which used to
+    # put a trust with no cases above its upper limit.
+    f = funnel_limits([e], levels=(0.95, 0.998), method=method)
+    assert np.all(f.upper >= 0) and np.all(f.lower >= 0)
+    for level in f.levels:
+        assert f.outside([0], level)[0] != 1
+    if method not in ("log",):  # the log-scale normal approximation has a lower limit above 0
+        assert f.position([0])[0] == "within"
+
+
+def test_tiny_expected_counts_with_the_exact_test():
+    # P(X >= 1 | 0.001) = 1 - exp(-0.001) = 0.0009995 < 0.001 (99.8%) and < 0.025 (95%)
+    f = funnel_limits([0.001], levels=(0.95, 0.998), method="exact_test")
+    assert f.position([1])[0] == "above 99.8%"
+    # at 0.02 expected, P(X >= 1) = 1 - exp(-0.02) = 0.0198: above the 95% limit only
+    g = funnel_limits([0.02], levels=(0.95, 0.998), method="exact_test")
+    assert g.position([1])[0] == "above 95%"
+    # at 0.5, P(X >= 2) = 1 - 1.5 exp(-0.5) = 0.0902: within; P(X >= 3) = 0.0144: above 95%
+    h = funnel_limits([0.5], levels=(0.95, 0.998), method="exact_test")
+    assert list(h.position([2, 3])) == ["within", "above 95%"]
+
+
+def test_tiny_expected_counts_with_interpolated_limits_flag_the_quantile_itself():
+    # 0.001 expected: upper limits clipped at 0, so one case is above both (as with the exact test)
+    f = funnel_limits([0.001], levels=(0.95, 0.998), method="interpolated")
+    assert f.upper.tolist() == [[0.0], [0.0]]
+    assert f.position([1])[0] == "above 99.8%"
+    # 0.02 expected, 99.8%: F(0) = exp(-0.02) = 0.98020 < 0.999, F(1) = 0.98020 + 0.01960 = 0.99980,
+    # so r = 1 and y = 1 - (0.99980 - 0.999) / 0.01960 = 0.959: one case is "above 99.8%" though
+    # P(X >= 1) = 0.0198 is twenty times 0.001
+    g = funnel_limits([0.02], levels=(0.998,), method="interpolated")
+    assert g.upper[0, 0] == pytest.approx(1 - (stats.poisson.cdf(1, 0.02) - 0.999) / stats.poisson.pmf(1, 0.02))
+    assert g.position([1])[0] == "above 99.8%"
+    # 0.5 expected, 95%: F(1) = 0.9098, F(2) = 0.9856, r = 2, y = 2 - (0.9856 - 0.975) / 0.0758 = 1.86:
+    # two cases (P(X >= 2) = 0.090) are above it
+    h = funnel_limits([0.5], levels=(0.95,), method="interpolated")
+    assert h.upper[0, 0] == pytest.approx(1.860, abs=1e-3)
+    assert h.position([2])[0] == "above 95%"
+
+
+# ---------------------------------------------------------------- the exact-test funnel
+
+
+def test_exact_test_limits_solve_their_equations():
+    e = np.array([0.001, 0.02, 0.3, 1.0, 4.7, 12.0, 230.97, 5000.0, 2.5e5])
+    for level in (0.95, 0.998):
+        a2 = (1 - level) / 2
+        f = funnel_limits(e, levels=level, method="exact_test")
+        lo, hi = f.at(level)
+        # P(u, E) = a2: the upper limit u is the count whose Garwood lower limit is E
+        np.testing.assert_allclose(special.gammainc(hi, e), a2, rtol=1e-8)
+        np.testing.assert_allclose(special.gdtrib(1.0, a2, e), hi, rtol=1e-9)
+        # 1 - P(l + 1, E) = a2 where exp(-E) < a2, else l = 0
+        pos = np.exp(-e) < a2
+        np.testing.assert_allclose(special.gammaincc(lo[pos] + 1, e[pos]), a2, rtol=1e-8)
+        assert np.all(lo[~pos] == 0)
+
+
+def test_exact_test_flags_exactly_what_the_one_sided_tests_reject():
+    mu = np.linspace(0.05, 400, 1501)
+    f = funnel_limits(mu, levels=(0.95, 0.998), method="exact_test")
+    for level in f.levels:
+        a2 = (1 - level) / 2
+        lo, hi = f.at(level)
+        for o in (0, 1, 2, 5, 20, 100, 300, 450):
+            obs = np.full(mu.shape, float(o))
+            side = f.outside(obs, level)
+            above = stats.poisson.sf(o - 1, mu) < a2  # P(X >= o)
+            below = stats.poisson.cdf(o, mu) < a2  # P(X <= o)
+            np.testing.assert_array_equal(side == 1, above)
+            np.testing.assert_array_equal(side == -1, below)
+            # the limits agree with the tests away from exact ties
+            np.testing.assert_array_equal((obs > hi)[np.abs(obs - hi) > 1e-6], above[np.abs(obs - hi) > 1e-6])
+
+
+def test_exact_test_false_alarms_never_exceed_alpha_over_two_but_interpolated_do():
+    mu = np.linspace(0.3, 300, 997)
+    for level in (0.95, 0.998):
+        a2 = (1 - level) / 2
+        ex = funnel_limits(mu, levels=level, method="exact_test")
+        it = funnel_limits(mu, levels=level, method="interpolated")
+        ex_hi = ex.at(level)[1]
+        p_above = stats.poisson.sf(np.floor(ex_hi), mu)  # P(X > u)
+        assert np.all(p_above <= a2 * (1 + 1e-9))
+        p_above_interp = stats.poisson.sf(np.floor(it.at(level)[1]), mu)
+        assert np.mean(p_above_interp > a2) > 0.9
+        # and the exact-test upper limit is one whole count above the interpolated one
+        assert np.all(np.floor(ex_hi) - np.floor(it.at(level)[1]) == 1)
+
+
+def test_exact_is_the_former_name_of_interpolated():
+    e = np.array([0.5, 5.0, 50.0])
+    a = funnel_limits(e, method="exact")
+    b = funnel_limits(e, method="interpolated")
+    np.testing.assert_array_equal(a.upper, b.upper)
+    assert a.method == b.method == "interpolated"
+
+
+def test_wide_frame_gives_both_levels_side_by_side():
+    e = np.array([2.0, 20.0, 200.0])
+    f = funnel_limits(e, levels=(0.95, 0.998), method="exact_test")
+    frame = f.to_wide_frame([9, 20, 150])
+    assert list(frame.columns) == [
+        "expected", "observed", "ratio", "lower_95", "upper_95", "lower_998", "upper_998", "position", "method",
+    ]  # fmt: skip
+    np.testing.assert_array_equal(frame["upper_998"], f.upper[1])
+    np.testing.assert_array_equal(frame["lower_95"], f.lower[0])
+    # 9 against 2: P(X >= 9 | 2) = 0.00024 < 0.001; 150 against 200: P(X <= 150 | 200) = 0.00015
+    assert list(frame["position"]) == ["above 99.8%", "within", "below 99.8%"]
+    assert frame.attrs["method"] == "exact_test" and set(frame["method"]) == {"exact_test"}
+    assert list(f.to_wide_frame().columns) == ["expected", "lower_95", "upper_95", "lower_998", "upper_998", "method"]
+
+
+def test_log_scale_limits_by_formula():
+    # the SHMI's scale: ratio limits exp(+-z sqrt(1/E)), widened by tau^2 additively
+    e = np.array([4.0, 100.0])
+    z = stats.norm.ppf(0.975)
+    f = funnel_limits(e, levels=0.95, method="log")
+    np.testing.assert_allclose(f.ratio_upper[0], np.exp(z / np.sqrt(e)))
+    np.testing.assert_allclose(f.ratio_lower[0], np.exp(-z / np.sqrt(e)))
+    o, ex = _negative_binomial_set(seed=2013)
+    od = overdispersion(o + 1, ex, method="shmi", scale="log")
+    w = funnel_limits(e, levels=0.95, method="log", overdispersion=od, effect="additive")
+    np.testing.assert_allclose(w.ratio_upper[0], np.exp(z * np.sqrt(1 / e + od.tau2)))
+
+
+# ---------------------------------------------------------------- SHMI truncation against the quantile cut
+
+
+# Twelve organisations, each with 100 expected cases, so on the ratio scale z = (O - 100) / 10 and
+# every weight w = 1/s^2 = E = 100:
+#   O = 70  80  85   90  95  100 100 105 110 115  120 140
+#   z = -3  -2 -1.5  -1 -0.5  0   0  0.5  1  1.5   2   4
+SHMI_O = np.array([70, 80, 85, 90, 95, 100, 100, 105, 110, 115, 120, 140], dtype=float)
+SHMI_E = np.full(12, 100.0)
+
+
+def test_shmi_rule_drops_the_top_and_bottom_tenth_by_rank():
+    # SHMI rule (FunnelPlotR truncation, trim_by = 0.1): k = 10, group g = floor(rank * 10 / 13).
+    # ranks 1..12 (the two z = 0 tie at ranks 6 and 7: average 6.5):
+    #   rank 1  -> floor(10/13)  = 0  dropped
+    #   rank 2  -> floor(20/13)  = 1  kept  ...  rank 11 -> floor(110/13) = 8  kept
+    #   rank 12 -> floor(120/13) = 9  dropped
+    # kept z^2: 4 + 2.25 + 1 + 0.25 + 0 + 0 + 0.25 + 1 + 2.25 + 4 = 15, n = 10, phi = 15/10 = 1.5
+    # tau^2 = (n phi - (n - 1)) / (sum w - sum w^2 / sum w) = (15 - 9) / (1000 - 100) = 6/900
+    od = overdispersion(SHMI_O, SHMI_E, method="shmi", limit=0.1, scale="ratio")
+    assert list(np.flatnonzero(~od.used)) == [0, 11]
+    assert od.n == 10
+    assert od.phi == pytest.approx(1.5, rel=1e-12)
+    assert od.tau2 == pytest.approx(6 / 900, rel=1e-12)
+
+
+def test_quantile_truncation_drops_two_at_each_end_of_twelve():
+    # "truncated" (kept as it was): limits are the 10% and 90% quantiles (linear, R type 7):
+    #   h = (12 - 1) * 0.1 = 1.1: lo = z(2) + 0.1 (z(3) - z(2)) = -2 + 0.1 * 0.5 = -1.95
+    #   h = (12 - 1) * 0.9 = 9.9: hi = z(10) + 0.9 (z(11) - z(10)) = 1.5 + 0.9 * 0.5 = 1.95
+    # so z = -3, -2, 2, 4 are dropped; kept z^2: 2.25 + 1 + 0.25 + 0 + 0 + 0.25 + 1 + 2.25 = 7,
+    # n = 8, phi = 7/8 = 0.875; tau^2 = max(0, (7 - 7) / (800 - 100)) = 0
+    od = overdispersion(SHMI_O, SHMI_E, method="truncated", limit=0.1, scale="ratio")
+    assert list(np.flatnonzero(~od.used)) == [0, 1, 10, 11]
+    assert od.n == 8
+    assert od.phi == pytest.approx(0.875, rel=1e-12)
+    assert od.tau2 == 0.0
+
+
+def test_shmi_rule_on_the_log_scale_and_with_few_organisations():
+    # The SHMI's own scale: z = sqrt(E) ln(O/E) = 10 ln(O/100); the same ranks, so the same two
+    # dropped; phi = mean of the ten kept z^2.
+    od = overdispersion(SHMI_O, SHMI_E, method="shmi", scale="log")
+    z = 10 * np.log(SHMI_O / 100)
+    assert od.phi == pytest.approx(np.mean(z[1:11] ** 2), rel=1e-12)
+    # with five organisations the groups are floor(rank * 10 / 6) = 1, 3, 5, 6, 8: none dropped,
+    # where the quantile cut drops the lowest and the highest
+    five_o, five_e = SHMI_O[[0, 3, 5, 8, 11]], SHMI_E[:5]
+    assert overdispersion(five_o, five_e, method="shmi").used.all()
+    assert list(overdispersion(five_o, five_e, method="truncated").used) == [False, True, True, True, False]
+
+
+def test_shmi_rule_drops_a_zero_count_on_the_log_scale_or_refuses_it():
+    o = SHMI_O.copy()
+    o[0] = 0  # z = -inf, lowest rank, dropped
+    assert np.isfinite(overdispersion(o, SHMI_E, method="shmi", scale="log").phi)
+    o[5] = 0  # two zeros tie at ranks 1.5: groups floor(1.5 * 10 / 13) = 1 kept -> refused
+    with pytest.raises(ValueError, match="log scale"):
+        overdispersion(o, SHMI_E, method="shmi", scale="log")

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from nhs_oversight.stats import poisson_ci, poisson_test_p, rate_ci
+from nhs_oversight.stats.poisson import poisson_intervals, rate_intervals
 
 COUNTS = (0, 1, 2, 5, 12, 50, 1000)
 
@@ -375,3 +376,51 @@ def test_hundred_thousand_counts_in_one_call():
     for i in idx:
         assert poisson_ci(x[i])[1] == hi[i]
         assert poisson_test_p(x[i], m[i]) == pytest.approx(_minlike_by_enumeration(x[i], m[i]), rel=1e-9, abs=1e-14)
+
+
+# ---------------------------------------------------------------- several levels at once, PHE's rule
+
+
+def test_intervals_at_both_levels_in_one_frame():
+    frame = poisson_intervals([0, 3, 12], (0.95, 0.998), method="exact")
+    assert list(frame.columns) == ["count", "lower_95", "upper_95", "lower_998", "upper_998", "method"]
+    for level, tag in ((0.95, "95"), (0.998, "998")):
+        lo, hi = poisson_ci([0, 3, 12], level=level, method="exact")
+        np.testing.assert_array_equal(frame[f"lower_{tag}"], lo)
+        np.testing.assert_array_equal(frame[f"upper_{tag}"], hi)
+    assert set(frame["method"]) == {"exact"} and frame.attrs["levels"] == (0.95, 0.998)
+
+
+def test_rate_intervals_scale_the_count_intervals():
+    frame = rate_intervals([4, 40], [20_000.0, 80_000.0], (0.95, 0.998), method="byar", per=100_000)
+    assert list(frame.columns) == [
+        "count", "exposure", "rate", "lower_95", "upper_95", "lower_998", "upper_998", "method",
+    ]  # fmt: skip
+    np.testing.assert_allclose(frame["rate"], [20.0, 50.0])
+    lo, hi = poisson_ci([4, 40], level=0.998, method="byar")
+    np.testing.assert_allclose(frame["upper_998"], hi * 100_000 / np.array([20_000.0, 80_000.0]))
+    with pytest.raises(TypeError):
+        rate_intervals([4], [1.0], 0.95, per=1.0)  # type: ignore[call-arg]  # the method must be named
+
+
+def test_phe_rule_is_exact_below_ten_events_and_byar_from_ten():
+    x = np.arange(0, 30)
+    for level in (0.95, 0.998):
+        lo, hi = poisson_ci(x, level=level, method="phe")
+        ex_lo, ex_hi = poisson_ci(x, level=level, method="exact")
+        by_lo, by_hi = poisson_ci(x, level=level, method="byar")
+        np.testing.assert_array_equal(lo[:10], ex_lo[:10])
+        np.testing.assert_array_equal(hi[:10], ex_hi[:10])
+        np.testing.assert_array_equal(lo[10:], by_lo[10:])
+        np.testing.assert_array_equal(hi[10:], by_hi[10:])
+
+
+def test_exact_limits_computed_once_per_distinct_count_match_elementwise():
+    rng = np.random.default_rng(7)
+    x = rng.poisson(rng.gamma(2.0, 10.0, 5000)).reshape(50, 100)
+    lo, hi = poisson_ci(x, level=0.998, method="exact")
+    assert lo.shape == x.shape
+    for i, j in [(0, 0), (3, 77), (49, 99), (20, 5)]:
+        one_lo, one_hi = poisson_ci(int(x[i, j]), level=0.998, method="exact")
+        assert lo[i, j] == one_lo and hi[i, j] == one_hi
+        assert one_hi == pytest.approx(stats.gamma.ppf(0.999, x[i, j] + 1), rel=1e-12)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -34,3 +36,16 @@ def out(a: NDArray[np.float64]) -> NDArray[np.float64]:
     """A 0-d result as a NumPy scalar, anything else unchanged."""
     a = np.asarray(a)
     return a[()] if a.ndim == 0 else a
+
+
+def levels_of(levels: float | Sequence[float]) -> tuple[float, ...]:
+    """Two-sided levels as a tuple, each strictly between 0 and 1."""
+    result = tuple(float(v) for v in np.atleast_1d(np.asarray(levels, dtype=float)))
+    if not result or any(not 0 < v < 1 for v in result):
+        raise ValueError(f"levels={levels!r}: each must lie strictly between 0 and 1 (0.95, 0.998)")
+    return result
+
+
+def level_label(level: float) -> str:
+    """A level as a column suffix: per cent without the point (0.95 -> "95", 0.998 -> "998")."""
+    return f"{level * 100:.10g}".replace(".", "")

@@ -290,7 +290,7 @@ def p_consecutive_ytd_breaches(
     done = np.zeros(mu.shape[0])
     for q in range(n_q):
         m = mu[:, q, None]
-        pmf = stats.poisson.pmf(counts[None, :], m)  # P(N_q = d), d = 0..cap
+        pmf = np.asarray(stats.poisson.pmf(counts[None, :], m), dtype=float)  # P(N_q = d), d = 0..cap
         moved = np.zeros_like(state)
         for d in range(cap + 1):  # add d cases this quarter (a loop over counts, not organisations)
             moved[:, d:, :] += state[:, : cap + 1 - d, :] * pmf[:, d, None, None]

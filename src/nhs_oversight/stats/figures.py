@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
 from .chance import DEFAULT_SIZE_EDGES, size_bands
-from .funnel import DEFAULT_LEVELS, Overdispersion, funnel_limits
+from .funnel import DEFAULT_LEVELS, FunnelMethod, Overdispersion, funnel_limits
 
 __all__ = ["chance_by_size_plot", "comparison_plot", "funnel_plot", "save"]
 
@@ -37,7 +37,7 @@ def funnel_plot(
     label: str | None = None,
     label_all: bool = False,
     levels: Sequence[float] = DEFAULT_LEVELS,
-    method: Literal["exact", "normal", "sqrt"] = "exact",
+    method: FunnelMethod = "exact",
     overdispersion: Overdispersion | None = None,
     effect: Literal["multiplicative", "additive"] | None = None,
     target_rate: float | None = None,
@@ -129,7 +129,7 @@ def chance_by_size_plot(
     matplotlib.figure.Figure
     """
     bands = size_bands(frame[expected].to_numpy(dtype=float), edges=edges)
-    means = frame[list(probabilities)].groupby(bands, observed=False).mean()
+    means = frame[list(probabilities)].groupby(pd.Series(bands, index=frame.index), observed=False).mean()
     sizes = pd.Series(bands).value_counts().reindex(means.index, fill_value=0)
     fig = Figure(figsize=(7, 4.5), layout="constrained")
     ax = fig.add_subplot()

@@ -1,0 +1,5 @@
+"""``python -m nhs_oversight.cli``: the ``oversight`` command."""
+
+from . import main
+
+main()

@@ -118,7 +118,7 @@ def test_mrsa_objectives_kind_and_baseline_options(tmp_path: Path, db: str) -> N
             "objectives",
             "mrsa",
             "--year",
-            "2013-14",
+            "2012-13",
             "--baseline",
             "2011-12",
             "--kind",
@@ -137,6 +137,9 @@ def test_mrsa_objectives_kind_and_baseline_options(tmp_path: Path, db: str) -> N
     assert set(rows) == {"5P1", "5P2", "5P3", "5P4", "5P5"}
     assert rows["5P3"]["target_cases"] == 10
     assert payload["metadata"]["baseline_period"] == "2011-12"
+    # PCTs were abolished at the end of March 2013: they have no objectives for 2013-14
+    later = runner.invoke(app, ["objectives", "mrsa", "--year", "2013-14", "--kind", "pct", "--db", db])
+    assert later.exit_code == 1 and "existed in 2013-14" in later.output
 
 
 def test_zero_tolerance_is_chosen_by_date(tmp_path: Path, db: str) -> None:

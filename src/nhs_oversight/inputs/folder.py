@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..rulebooks import RulebookLibrary
+from ..periods import FinancialYear, Month, PeriodError
+from ..rulebooks import RulebookError, RulebookLibrary
 from ..rules.hcai import attribute_cases
 from .errors import InputError, Problem, Problems
 from .readers import SUFFIXES, RawTable, read_table_file
@@ -129,11 +130,44 @@ def read_data_folder(
         data.tables[name] = validate_table(raw, SCHEMAS[name], problems)
         data.files.append(FileInfo(name, raw.name, len(raw.frame), raw.sha256, raw.size))
     _check_cross_file(data, raws, known_orgs, problems)
+    _check_plausible(data, raws, library, problems)
     if problems:
         raise InputError(problems)
     _derive_counts_from_cases(data, raws, library, problems)
     problems.raise_if_any()
     return data
+
+
+def _check_plausible(data: DataSet, raws: dict[str, RawTable], library: RulebookLibrary, problems: Problems) -> None:
+    """Refuse counts above the counting rulebook's ceiling of plausibility (``max_monthly_cases``):
+    a monthly count, or an annual objective above twelve times it."""
+    checks = (
+        ("infections", "cases", "month", Month.parse, 1, "a month"),
+        ("objectives", "objective_cases", "financial_year", FinancialYear.parse, 12, "a year"),
+    )
+    for name, column, period_column, parse, months, span in checks:
+        if name not in data.tables or data[name].empty:
+            continue
+        frame = data[name]
+        ceilings: dict[str, float] = {}
+        for period in frame[period_column].unique():
+            try:
+                rulebook = library.in_force("hcai-counting", parse(period).start)
+                ceilings[period] = int(rulebook.value("max_monthly_cases")) * months
+            except (PeriodError, RulebookError, KeyError, TypeError):
+                ceilings[period] = float("inf")  # a malformed period is reported by its own check
+        ceiling = frame[period_column].map(ceilings)
+        over = frame[column] > ceiling
+        problems.add_rows(
+            raws[name].name,
+            frame.index[over],
+            column,
+            (
+                f"{v:,} cases in {span} is implausible (the ceiling is {c:,.0f}: hcai-counting max_monthly_cases); "
+                "check the figure"
+                for v, c in zip(frame.loc[over, column], ceiling[over])
+            ),
+        )
 
 
 def _org_kinds(data: DataSet, known_orgs: pd.DataFrame | None) -> dict[str, str]:

@@ -21,6 +21,8 @@ from .schemas import Column, TableSchema, Type
 __all__ = ["validate_table"]
 
 _COUNT_RE = r"^\+?\d+(?:\.0*)?$"
+#: A count of more digits cannot be held exactly (nor be true); the rulebook's ceiling is far lower.
+_MAX_COUNT_DIGITS = 15
 _NUMBER_RE = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
 _CODE_RE = r"^[A-Z0-9]{2,10}$"
 _ID_RE = r"^[A-Za-z0-9][A-Za-z0-9_.:/\-]{0,63}$"
@@ -81,10 +83,13 @@ def _check_column(cells: pd.Series, col: Column, problems: Problems, file: str) 
     if t is Type.COUNT:
         ok = cells.str.match(_COUNT_RE)
         negative = cells.str.match(r"^-\d")
+        huge = ok & (cells.str.lstrip("+").str.split(".").str[0].str.lstrip("0").str.len() > _MAX_COUNT_DIGITS)
+        ok &= ~huge
         for mask, why in (
+            (huge, f"is implausibly large (more than {_MAX_COUNT_DIGITS} digits)"),
             (negative, "is negative; counts cannot be below 0"),
-            (~ok & ~negative & cells.str.match(_NUMBER_RE), "is not a whole number"),
-            (~ok & ~cells.str.match(_NUMBER_RE), "is not a number"),
+            (~ok & ~huge & ~negative & cells.str.match(_NUMBER_RE), "is not a whole number"),
+            (~ok & ~huge & ~cells.str.match(_NUMBER_RE), "is not a number"),
         ):
             problems.add_rows(
                 file, cells[mask].index, col.name, (f"{_shown(v)} {why} (expected {t.value})" for v in cells[mask])

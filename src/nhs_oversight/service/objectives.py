@@ -122,9 +122,14 @@ def objectives_for_year(
     orgs = read_table(engine, "organisations")
     if kind is not None:
         orgs = orgs[orgs["kind"].isin(KIND_GROUPS[kind])]
+    if orgs.empty:
+        raise AssessmentError("no organisations in the database" + (f" of kind {kind}" if kind else ""))
     orgs = organisations_of_year(orgs, year, counting)
     if orgs.empty:
-        raise AssessmentError("no organisations in the database")
+        raise AssessmentError(
+            f"none of these organisations existed in {year} (PCTs to March 2013, CCGs from April 2013: "
+            f"{counting.id} kinds_in_force)"
+        )
     infections = read_table(engine, "infections", organism=organism, month=[str(m) for m in months])
     years = sorted({str(m.financial_year) for m in months})
     denominators = read_table(engine, "denominators", financial_year=years)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from . import counts, data, finance, governance, objectives, rulebooks, small_numbers  # noqa: F401 - registers
+from . import counts, data, finance, governance, objectives, rulebooks, small_numbers, web  # noqa: F401 - registers
 from .app import app
 from .errors import report_failure
 

@@ -28,11 +28,11 @@ def rates(
     Example:
       oversight rates --year 2012-13 --organism mrsa --kind trust --out mrsa.csv
     """
-    from ..service import usecases
-
     fy = c.year(year)
     settings = c.what_if(set_)
     c.check_target(out, c.OUT_SUFFIXES, "--out")
+    from ..service import usecases
+
     lib = c.library()
     eng = c.engine(data, db, lib)
     with c.busy("Counting cases and rates"):
@@ -84,10 +84,10 @@ def explain(
       oversight explain R0C --period 2012-13 --regime mrsa-objective
       oversight explain R0C --period 2012-13-Q4 --json
     """
-    from ..service import usecases
-
     p = c.period(period)
     settings = c.what_if(set_)
+    from ..service import usecases
+
     lib = c.library()
     eng = c.engine(data, db, lib)
     with c.busy("Tracing the result"):

@@ -30,11 +30,11 @@ def finance(
       oversight finance --period 2012-13
       oversight finance --period 2012-13 --rulebook monitor-licence-consultation-2012 --out ten-point.xlsx
     """
-    from ..service import usecases
-
     p = c.period(period)
     settings = c.what_if(set_)
     c.check_target(out, c.OUT_SUFFIXES, "--out")
+    from ..service import usecases
+
     lib = c.library()
     eng = c.engine(data, db, lib)
     with c.busy("Rating providers' finances"):

@@ -41,11 +41,11 @@ def governance(
       oversight governance --quarter 2012-13-Q2
       oversight governance --quarter 2012-13-Q2 --set cdiff_de_minimis=0 --out what-if.csv
     """
-    from ..service import usecases
-
     q = c.quarter(quarter)
     settings = c.what_if(set_)
     c.check_target(out, c.OUT_SUFFIXES, "--out")
+    from ..service import usecases
+
     lib = c.library()
     eng = c.engine(data, db, lib)
     with c.busy(f"Rating every trust up to {q}"):
@@ -78,9 +78,9 @@ def decide(
       oversight decide R0C --quarter 2012-13-Q2 --action accept --reason "Confirmed at review" --by "A. Analyst"
       oversight decide R0C --quarter 2012-13-Q2 --rating green --reason "Data error" --by "A. Analyst"
     """
+    q = c.quarter(quarter)
     from ..service import usecases
 
-    q = c.quarter(quarter)
     lib = c.library()
     eng = c.engine(None, db, lib)
     with c.busy("Rating the trust"):
@@ -114,10 +114,11 @@ def history(
     Example:
       oversight history R0C
     """
-    from ..service import usecases
     from ..service.results import Result
 
     c.check_target(out, c.OUT_SUFFIXES, "--out")
+    from ..service import usecases
+
     lib = c.library()
     eng = c.engine(data, db, lib)
     with c.busy("Rating every quarter of the record"):

@@ -30,12 +30,12 @@ def _objectives(
     method: Method | None = None,
     reduction: float | None = None,
 ) -> None:
-    from ..service import usecases
-
     fy = c.year(year)
     base = c.year(baseline, "--baseline") if baseline else None
     settings = c.what_if(set_)
     c.check_target(out, c.OUT_SUFFIXES, "--out")
+    from ..service import usecases
+
     lib = c.library()
     eng = c.engine(data, db, lib)
     with c.busy("Setting objectives"):
@@ -117,11 +117,11 @@ def monitor(
     Example:
       oversight monitor --quarter 2012-13-Q2 --organism cdiff
     """
-    from ..service import usecases
-
     q = c.quarter(quarter)
     settings = c.what_if(set_)
     c.check_target(out, c.OUT_SUFFIXES, "--out")
+    from ..service import usecases
+
     lib = c.library()
     eng = c.engine(data, db, lib)
     with c.busy("Monitoring against trajectories"):
@@ -152,11 +152,11 @@ def savings(
     Example:
       oversight savings --year 2012-13 --organism mrsa --set cost_per_case=12000
     """
-    from ..service import usecases
-
     fy = c.year(year)
     base = c.year(baseline, "--baseline") if baseline else None
     settings = c.what_if(set_)
+    from ..service import usecases
+
     lib = c.library()
     eng = c.engine(data, db, lib)
     with c.busy("Setting objectives"):
@@ -179,10 +179,10 @@ def reviews(
     Example:
       oversight reviews --year 2013-14
     """
-    from ..service import usecases
-
     fy = c.year(year)
     c.check_target(out, c.OUT_SUFFIXES, "--out")
+    from ..service import usecases
+
     lib = c.library()
     eng = c.engine(data, db, lib)
     c.emit(usecases.reviews(eng, lib, fy), out, database=c.source_of(eng))

@@ -38,13 +38,13 @@ def chance(
     Example:
       oversight chance --year 2012-13 --quarter 2012-13-Q4 --figure chance.png
     """
-    from ..service import usecases
-
     fy = c.year(year)
     q = c.quarter(quarter) if quarter else None
     settings = c.what_if(set_)
     c.check_target(out, c.OUT_SUFFIXES, "--out")
     c.check_target(figure, c.FIGURE_SUFFIXES, "--figure")
+    from ..service import usecases
+
     lib = c.library()
     eng = c.engine(data, db, lib)
     with c.busy("Computing chances on target"):
@@ -86,8 +86,6 @@ def compare(
     Example:
       oversight compare monitor-compliance-2012-13 monitor-compliance-2012-13 --year 2012-13 --set-b cdiff_de_minimis=0
     """
-    from ..service import usecases
-
     fy = c.year(year)
     q = c.quarter(quarter) if quarter else None
     both = c.what_if(set_)
@@ -95,6 +93,8 @@ def compare(
     settings_b = {**both, **c.what_if(set_b, "--set-b")}
     c.check_target(out, c.OUT_SUFFIXES, "--out")
     c.check_target(figure, c.FIGURE_SUFFIXES, "--figure")
+    from ..service import usecases
+
     lib = c.library()
     eng = c.engine(data, db, lib)
     with c.busy("Computing chances under both rulebooks"):
@@ -124,6 +124,7 @@ def compare(
 class Dispersion(StrEnum):
     winsorised = "winsorised"
     truncated = "truncated"
+    shmi = "shmi"
 
 
 @app.command()
@@ -133,7 +134,11 @@ def funnel(
     kind: Annotated[c.KindGroup, typer.Option("--kind")] = c.KindGroup.trust,
     overdispersion: Annotated[
         Dispersion | None,
-        typer.Option("--overdispersion", help="Widen the limits by an overdispersion estimate (Spiegelhalter 2005)."),
+        typer.Option(
+            "--overdispersion",
+            help="Widen the limits by an overdispersion estimate (Spiegelhalter 2005): winsorised or truncated "
+            "z-scores, or shmi (SHMI practice: log scale, 10%% trimmed by rank).",
+        ),
     ] = None,
     data: c.DataOpt = None,
     db: c.DbOpt = None,
@@ -143,18 +148,18 @@ def funnel(
     figure: c.FigureOpt = None,
 ) -> None:
     """Funnel plot: each organisation's cases against those expected at the national rate, with
-    95% and 99.8% control limits (exact Poisson unless --overdispersion).
+    95% and 99.8% control limits (exact Poisson by the rulebook's funnel_method unless --overdispersion).
 
     \b
     Example:
       oversight funnel --year 2012-13 --organism cdiff --figure funnel.png
     """
-    from ..service import usecases
-
     fy = c.year(year)
     settings = c.what_if(set_)
     c.check_target(out, c.OUT_SUFFIXES, "--out")
     c.check_target(figure, c.FIGURE_SUFFIXES, "--figure")
+    from ..service import usecases
+
     lib = c.library()
     eng = c.engine(data, db, lib)
     with c.busy("Placing organisations on the funnel"):
@@ -185,3 +190,60 @@ def funnel(
             title=f"{'C. difficile' if organism is c.Organism.cdiff else 'MRSA'}, {kind.value}s, {fy}",
         )
         _figure_done(save(fig, figure))
+
+
+class Chart(StrEnum):
+    xmr = "xmr"
+    c = "c"
+    u = "u"
+    t = "t"
+
+
+@app.command()
+def spc(
+    org: Annotated[str, typer.Argument(help="Organisation code, e.g. RTH.")],
+    organism: Annotated[c.Organism, typer.Option("--organism")] = c.Organism.cdiff,
+    first: Annotated[str | None, typer.Option("--from", help="First month, e.g. 2010-04.")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last month, e.g. 2013-03.")] = None,
+    chart: Annotated[
+        Chart | None,
+        typer.Option(
+            "--chart",
+            help="xmr (default), c (Poisson), u (per bed-day, trusts) or t (days between cases, for rare events).",
+        ),
+    ] = None,
+    data: c.DataOpt = None,
+    db: c.DbOpt = None,
+    rulebook: c.RulebookOpt = None,
+    set_: c.SetOpt = None,
+    out: c.OutOpt = None,
+) -> None:
+    """A statistical process control chart of an organisation's monthly cases (NHS "Making Data
+    Count"): special causes are a point outside the limits, a shift, a trend, or two of three
+    points beyond two sigma; fewer infections are better, so a high signal is a concern.
+
+    \b
+    Examples:
+      oversight spc R0C --organism cdiff
+      oversight spc R0C --organism mrsa --chart t --from 2013-04 --to 2014-03
+    """
+    settings = c.what_if(set_)
+    c.check_target(out, c.OUT_SUFFIXES, "--out")
+    from ..service import usecases
+
+    lib = c.library()
+    eng = c.engine(data, db, lib)
+    result = usecases.spc(
+        eng,
+        lib,
+        org,
+        organism.value,
+        first=first,
+        last=last,
+        chart=chart.value if chart else None,
+        rulebook=rulebook,
+        what_if=settings,
+    )
+    if "warning" in result.extra:
+        c.console(stderr=True).print(f"Warning: {result.extra['warning']}", soft_wrap=True)
+    c.emit(result, out, database=c.source_of(eng), notes=None)

@@ -2,33 +2,35 @@
 (:class:`.results.Result`), the one place rulebooks are chosen (:mod:`.rulebooks`).
 
 The command line, the HTML report and the HTTP API all call these functions, so they never
-disagree. Nothing here prints or knows of typer, rich, HTTP or HTML.
+disagree. Nothing here prints or knows of typer, rich, HTTP or HTML. The names below are
+imported when first used, so that a command that needs none of them (``--help``, a usage
+error) never pays for pandas or SQLAlchemy.
 """
 
-from .common import AssessmentError
-from .counts import explain_counts, national_totals, rates_for_year
-from .objectives import (
-    ObjectivesResult,
-    monitor_quarter,
-    objectives_for_year,
-    objectives_in_force,
-    reviews_for_year,
-    savings_for_year,
-)
-from .results import Result
-from .rulebooks import choose_rulebook
+from __future__ import annotations
 
-__all__ = [
-    "AssessmentError",
-    "Result",
-    "choose_rulebook",
-    "explain_counts",
-    "national_totals",
-    "rates_for_year",
-    "ObjectivesResult",
-    "monitor_quarter",
-    "objectives_for_year",
-    "objectives_in_force",
-    "reviews_for_year",
-    "savings_for_year",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "AssessmentError": ".common",
+    "Result": ".results",
+    "choose_rulebook": ".rulebooks",
+    "explain_counts": ".counts",
+    "national_totals": ".counts",
+    "rates_for_year": ".counts",
+    "ObjectivesResult": ".objectives",
+    "monitor_quarter": ".objectives",
+    "objectives_for_year": ".objectives",
+    "objectives_in_force": ".objectives",
+    "reviews_for_year": ".objectives",
+    "savings_for_year": ".objectives",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name], __name__), name)

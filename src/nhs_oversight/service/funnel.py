@@ -2,13 +2,16 @@
 
 Expected cases are what each organisation would have at the national rate of its kind
 group (trusts: trust-apportioned cases per bed-day; PCTs and CCGs: residents' cases per
-head). Control limits come from the exact Poisson distribution, or, with an overdispersion
-estimate, from the normal approximation widened by it.
+head). Control limits come from the exact Poisson distribution by the counting rulebook's
+``funnel_method`` (``exact_test``: a count is outside exactly when the one-sided exact test
+says so, PHE's convention; or Spiegelhalter's ``interpolated`` limits), or, with an
+overdispersion estimate, from the normal approximation widened by it (``winsorised`` or
+``truncated`` on z-scores of O/E, multiplicative; ``shmi``: SHMI practice, log scale, rank
+truncation, additive). Every row says which method placed it.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -35,8 +38,14 @@ FUNNEL_COLUMNS = [
     "rate_upper",
     "national_rate",
     "position",
+    "lower_95",
+    "upper_95",
+    "lower_998",
+    "upper_998",
+    "funnel_method",
     "reason",
 ]
+"""The columns at the default levels (95% and 99.8%); other ``funnel_levels`` name their own."""
 
 
 def funnel_for_year(
@@ -56,7 +65,7 @@ def funnel_for_year(
     ----------
     kind : {'trust', 'pct'}
         The kind group compared.
-    dispersion : {'winsorised', 'truncated'}, optional
+    dispersion : {'winsorised', 'truncated', 'shmi'}, optional
         Estimate overdispersion (Spiegelhalter 2005) and widen the limits multiplicatively
         (normal approximation); default: exact Poisson limits.
 
@@ -75,15 +84,15 @@ def funnel_for_year(
     observed = frame["cases"].to_numpy()
     levels = tuple(float(v) for v in rb.value("funnel_levels"))
     if dispersion is None:
-        limits = funnel_limits(expected, levels=levels, method="exact")
+        limits = funnel_limits(expected, levels=levels, method=str(rb.value("funnel_method")))  # type: ignore[arg-type]
+    elif dispersion == "shmi":
+        od = overdispersion(observed, expected, method="shmi", scale="log")
+        limits = funnel_limits(expected, levels=levels, method="log", overdispersion=od, effect="additive")
     else:
         od = overdispersion(observed, expected, method=dispersion)  # type: ignore[arg-type]
         limits = funnel_limits(expected, levels=levels, method="normal", overdispersion=od, effect="multiplicative")
-    position = np.full(len(frame), "within", dtype=object)
-    for level in sorted(levels):  # the wider limit, checked last, wins
-        side = limits.outside(observed, level)
-        position[side > 0] = f"above {level:.1%}".replace(".0%", "%")
-        position[side < 0] = f"below {level:.1%}".replace(".0%", "%")
+    position = limits.position(observed)
+    wide = limits.to_wide_frame()
     per = frame["per"].to_numpy()
     out = pd.DataFrame(
         {
@@ -100,11 +109,19 @@ def funnel_for_year(
             "rate_upper": frame["rate_upper"].to_numpy(),
             "national_rate": national * per,
             "position": position,
+            **{c: wide[c].to_numpy() for c in wide.columns if c.startswith(("lower_", "upper_"))},
+            "funnel_method": limits.method + (f" ({dispersion} overdispersion)" if dispersion else ""),
         }
     )
-    how = "exact Poisson limits" if dispersion is None else f"limits widened for overdispersion ({dispersion})"
+    how = (
+        f"exact Poisson limits, {limits.method}"
+        if dispersion is None
+        else f"limits widened for overdispersion ({dispersion})"
+    )
     out["reason"] = [
         f"{o} cases against {e:.1f} expected at the national rate (ratio {o / e:.2f}): {p} ({how})"
         for o, e, p in zip(out["observed"], out["expected"], out["position"])
     ]
-    return out[FUNNEL_COLUMNS], limits, rb
+    bounds = [c for c in out.columns if c.startswith(("lower_", "upper_"))]  # named by the rulebook's levels
+    head = FUNNEL_COLUMNS[: FUNNEL_COLUMNS.index("position") + 1]
+    return out[[*head, *bounds, "funnel_method", "reason"]], limits, rb

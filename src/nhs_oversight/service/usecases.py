@@ -43,6 +43,7 @@ __all__ = [
     "chance",
     "compare",
     "funnel",
+    "spc",
     "explain",
     "import_folder",
     "import_published",
@@ -487,7 +488,7 @@ def funnel(
 
     _choice(organism, ORGANISMS, "--organism")
     _choice(kind, KINDS, "--kind")
-    _choice(overdispersion, ("winsorised", "truncated"), "--overdispersion")
+    _choice(overdispersion, ("winsorised", "truncated", "shmi"), "--overdispersion")
     require_year(engine, year)
     table, limits, rb = funnel_for_year(
         engine, library, year, organism, kind=kind, dispersion=overdispersion, rulebook=rulebook, what_if=what_if
@@ -501,6 +502,56 @@ def funnel(
         dict(what_if or {}),
         display=["org_code", "kind", "observed", "expected", "ratio", "rate", "rate_lower", "rate_upper", "position"],
         extra={"limits": limits},
+    )
+
+
+def spc(
+    engine: Engine,
+    library: RulebookLibrary,
+    org_code: str,
+    organism: str,
+    *,
+    first: str | None = None,
+    last: str | None = None,
+    chart: str | None = None,
+    rulebook: str | None = None,
+    what_if: dict[str, Any] | None = None,
+) -> Result:
+    """A statistical process control chart of an organisation's monthly cases (``oversight spc``);
+    a warning (XmR of small counts) is in ``extra["warning"]``."""
+    from ..periods import Month, PeriodError
+    from .spc import spc_for_organisation
+
+    _choice(organism, ORGANISMS, "--organism")
+    _choice(chart, ("xmr", "c", "u", "t"), "--chart")
+    months = []
+    for text, param in ((first, "--from"), (last, "--to")):
+        try:
+            months.append(Month.parse(text) if text else None)
+        except PeriodError as exc:
+            raise UsageError(str(exc), param=param) from None
+    code = require_organisation(engine, org_code)
+    table, rb, warning = spc_for_organisation(
+        engine,
+        library,
+        code,
+        organism,
+        first=months[0],
+        last=months[1],
+        chart=chart,
+        rulebook=rulebook,
+        what_if=what_if,
+    )
+    name = "MRSA" if organism == "mrsa" else "C. difficile"
+    return Result(
+        table,
+        f"{name} cases of {code}: {table['chart'].iloc[0]} chart ({rb.label})",
+        "spc",
+        f"{table['month'].iloc[0]} to {table['month'].iloc[-1]}",
+        rb,
+        dict(what_if or {}),
+        display=["month", "value", "centre", "lower", "upper", "special_cause", "rule"],
+        extra={"warning": warning} if warning else {},
     )
 
 

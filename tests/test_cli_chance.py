@@ -163,3 +163,27 @@ def test_compare_set_applies_to_both(folder: Path, tmp_path: Path) -> None:
     assert frame["rulebook_b"].str.contains("de_minimis_inclusive=False").all()
     small = frame[frame["organism"] == "cdiff"].set_index("size_band").loc["5–12"]
     assert small["p_downgrade_a"] == pytest.approx(poisson.sf(12, 8), abs=1e-9)  # exclusive: more than 12
+
+
+def test_chance_for_commissioners(tmp_path: Path) -> None:
+    """PCTs and CCGs: the chance of missing the MRSA objective by chance alone (RULES.md §1.5)."""
+    from .conftest import write_folder
+    from .test_cli_objectives import ORGS as OBJ_ORGS
+    from .test_cli_objectives import _denominators, _infections
+
+    folder = write_folder(
+        tmp_path / "pct", organisations=OBJ_ORGS, infections=_infections(), denominators=_denominators()
+    )
+    db = tmp_path / "pct.sqlite"
+    assert runner.invoke(app, ["import", str(folder), "--db", str(db)]).exit_code == 0
+    out = tmp_path / "chance.csv"
+    result = runner.invoke(app, ["chance", "--year", "2012-13", "--kind", "pct", "--db", str(db), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out, dtype={"org_code": str})
+    mrsa = frame[frame["organism"] == "mrsa"].set_index("org_code")
+    assert set(mrsa.index) == {"5P1", "5P2", "5P3", "5P4", "5P5"}
+    assert set(frame["kind"]) == {"pct"} and frame["p_downgrade"].isna().all()
+    # 5P3's MRSA objective is 10 cases: on target, X ~ Poisson(10), P(X > 10) = 1 - F(10)
+    assert mrsa.at["5P3", "objective"] == 10
+    assert mrsa.at["5P3", "p_breach"] == pytest.approx(poisson.sf(10, 10), rel=1e-12)
+    assert runner.invoke(app, ["chance", "--year", "2012-13", "--kind", "ccg", "--db", str(db)]).exit_code == 2

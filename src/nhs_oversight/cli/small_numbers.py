@@ -24,6 +24,9 @@ def _figure_done(path: Path) -> None:
 def chance(
     year: c.YearOpt,
     quarter: QuarterOfYearOpt = None,
+    kind: Annotated[
+        c.KindGroup, typer.Option("--kind", help="trust (rated by Monitor) or pct (PCTs and CCGs: objectives only).")
+    ] = c.KindGroup.trust,
     data: c.DataOpt = None,
     db: c.DbOpt = None,
     rulebook: c.RulebookOpt = None,
@@ -32,7 +35,8 @@ def chance(
     figure: c.FigureOpt = None,
 ) -> None:
     """If its true rate were exactly on target: each organisation's chance of a breach, and of a
-    downgrade the governance rulebook scores (exact Poisson).
+    downgrade the governance rulebook scores (exact Poisson); with --kind pct, each PCT's or
+    CCG's chance of missing its objective by chance alone.
 
     \b
     Example:
@@ -48,7 +52,7 @@ def chance(
     lib = c.library()
     eng = c.engine(data, db, lib)
     with c.busy("Computing chances on target"):
-        result = usecases.chance(eng, lib, fy, quarter=q, rulebook=rulebook, what_if=settings)
+        result = usecases.chance(eng, lib, fy, quarter=q, rulebook=rulebook, what_if=settings, kind=kind.value)
     c.emit(result, out, database=c.source_of(eng))
     if figure is not None:
         from ..stats.figures import chance_by_size_plot, save

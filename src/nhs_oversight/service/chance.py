@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -23,7 +24,7 @@ from ..rules.governance import INFECTION_TARGETS, safe_counts
 from ..rules.trajectories import row_trajectory
 from ..stats.chance import DEFAULT_SIZE_EDGES, p_exceed, size_bands
 from .common import AssessmentError
-from .objectives import objectives_in_force
+from .objectives import KIND_GROUPS, objectives_in_force
 from .rulebooks import choose_rulebook
 
 __all__ = ["CHANCE_COLUMNS", "chance_for", "chance_table", "compare_rulebooks"]
@@ -66,7 +67,7 @@ def _targets(
     return pd.concat(frames, ignore_index=True)
 
 
-def chance_table(targets: pd.DataFrame, rulebook: Rulebook, period: str) -> pd.DataFrame:
+def chance_table(targets: pd.DataFrame, rulebook: Rulebook, period: str, *, rated: bool = True) -> pd.DataFrame:
     """The chance columns for organisations exactly on target (pure: frames in, frame out).
 
     Parameters
@@ -77,6 +78,10 @@ def chance_table(targets: pd.DataFrame, rulebook: Rulebook, period: str) -> pd.D
     rulebook : Rulebook
         A ``monitor-compliance`` rulebook (de minimis, Poisson limit).
     period : str
+    rated : bool
+        Whether the organisations are rated by the governance rulebook (trusts). PCTs and CCGs
+        are held to their objectives but not rated: their ``p_downgrade`` and ``safe_cases``
+        are empty.
 
     Returns
     -------
@@ -92,24 +97,30 @@ def chance_table(targets: pd.DataFrame, rulebook: Rulebook, period: str) -> pd.D
     parts = []
     for organism, group in targets.groupby("organism", sort=False):
         mu = group["objective"].to_numpy(dtype=float)
-        safe, _ = safe_counts(str(organism), mu, rulebook)
+        if rated:
+            safe, _ = safe_counts(str(organism), mu, rulebook)
+            safe_cases, p_down = safe["cases"], p_exceed(mu, safe["cases"])
+        else:
+            safe_cases, p_down = np.full(len(mu), np.nan), np.full(len(mu), np.nan)
         parts.append(
-            group.assign(
-                expected_cases=mu,
-                p_breach=p_exceed(mu, mu),
-                p_downgrade=p_exceed(mu, safe["cases"]),
-                safe_cases=safe["cases"],
-            )
+            group.assign(expected_cases=mu, p_breach=p_exceed(mu, mu), p_downgrade=p_down, safe_cases=safe_cases)
         )
     out = pd.concat(parts, ignore_index=True)
     out["period"] = period
     out["size_band"] = size_bands(out["expected_cases"]).astype(str)
     out["rulebook"] = rulebook.label
-    out["reason"] = [
-        f"on target, {e:g} cases expected: P(more than {e:g}) = {pb:.3f}; "
-        f"P(more than {s}, which fails under {rulebook.id}) = {pd_:.3f}"
-        for e, s, pb, pd_ in zip(out["expected_cases"], out["safe_cases"], out["p_breach"], out["p_downgrade"])
-    ]
+    if rated:
+        out["reason"] = [
+            f"on target, {e:g} cases expected: P(more than {e:g}) = {pb:.3f}; "
+            f"P(more than {s:g}, which fails under {rulebook.id}) = {pd_:.3f}"
+            for e, s, pb, pd_ in zip(out["expected_cases"], out["safe_cases"], out["p_breach"], out["p_downgrade"])
+        ]
+    else:
+        out["reason"] = [
+            f"on target, {e:g} cases expected: P(more than {e:g}, missing the objective by chance alone) = {pb:.3f};"
+            " commissioners are held to the objective but not rated by Monitor"
+            for e, pb in zip(out["expected_cases"], out["p_breach"])
+        ]
     return out[CHANCE_COLUMNS].sort_values(["organism", "org_code"], ignore_index=True)
 
 
@@ -121,14 +132,19 @@ def chance_for(
     quarter: Quarter | None = None,
     rulebook: str | None = None,
     what_if: dict[str, object] | None = None,
+    kind: str = "trust",
 ) -> tuple[pd.DataFrame, Rulebook]:
-    """``oversight chance``: every rated organisation's chance of a breach and a downgrade.
+    """``oversight chance``: every rated organisation's chance of a breach and a downgrade, or
+    with ``kind="pct"`` every PCT's and CCG's chance of missing its objective by chance alone.
 
     Without ``quarter`` the year's end (Q4, where the trajectory is the objective) is used to
     choose the governance rulebook.
     """
     q = quarter or Quarter(year, 4)
     rb = choose_rulebook(library, GOVERNANCE, q, rulebook, what_if)
+    if kind == "pct":
+        targets = _targets(engine, library, year, quarter, KIND_GROUPS["pct"])
+        return chance_table(targets, rb, str(quarter or year), rated=False), rb
     targets = _targets(engine, library, year, quarter, rb.value("rated_kinds"))
     return chance_table(targets, rb, str(quarter or year)), rb
 

@@ -408,22 +408,32 @@ def chance(
     quarter: Quarter | None = None,
     rulebook: str | None = None,
     what_if: dict[str, Any] | None = None,
+    kind: str = "trust",
 ) -> Result:
-    """Each organisation's chance of a breach and a downgrade on target (``oversight chance``)."""
+    """Each organisation's chance of a breach and a downgrade on target (``oversight chance``);
+    ``kind="pct"``: each PCT's or CCG's chance of missing its objective by chance alone."""
     from .chance import chance_for
 
+    _choice(kind, KINDS, "--kind")
     q = _quarter_of(year, quarter)
     choose_rulebook(library, GOVERNANCE, q, rulebook, what_if)
     require_year(engine, year)
-    table, rb = chance_for(engine, library, year, quarter=quarter, rulebook=rulebook, what_if=what_if)
+    table, rb = chance_for(engine, library, year, quarter=quarter, rulebook=rulebook, what_if=what_if, kind=kind)
+    if kind == "trust":
+        title = f"Chance of a breach and a downgrade on target, {quarter or year} ({rb.label})"
+        display = ["org_code", "organism", "kind", "expected_cases", "objective", "p_breach", "p_downgrade"]
+        display.append("size_band")
+    else:  # commissioners are not rated: the governance rulebook's values do not apply to them
+        title = f"Chance of missing the objective on target, PCTs and CCGs, {quarter or year}"
+        display = ["org_code", "organism", "kind", "expected_cases", "objective", "p_breach", "size_band"]
     return Result(
         table,
-        f"Chance of a breach and a downgrade on target, {quarter or year} ({rb.label})",
+        title,
         "chance",
         str(quarter or year),
-        rb,
+        rb if kind == "trust" else None,
         dict(what_if or {}),
-        display=["org_code", "organism", "kind", "expected_cases", "objective", "p_breach", "p_downgrade", "size_band"],
+        display=display,
     )
 
 

@@ -59,6 +59,14 @@ def objectives_mrsa(
     year: c.YearOpt,
     baseline: c.BaselineOpt = None,
     kind: c.KindOpt = None,
+    rates: Annotated[
+        Path | None,
+        typer.Option(
+            "--rates",
+            help="Run the rule on a published rates table (e.g. UKHSA's MRSA rates by ICB) instead of the data: "
+            "groups and target rates; target cases need a population.",
+        ),
+    ] = None,
     data: c.DataOpt = None,
     db: c.DbOpt = None,
     rulebook: c.RulebookOpt = None,
@@ -69,10 +77,25 @@ def objectives_mrsa(
     better, to the best quartile or by 20% (whichever is less); trusts against trusts, PCTs against PCTs.
 
     \b
-    Example:
+    Examples:
       oversight objectives mrsa --year 2012-13 --kind trust --out mrsa-objectives.xlsx
+      oversight objectives mrsa --year 2023-24 --rates Trust_Rates_final_ICB_rates_by_organism.csv \\
+        --rulebook mrsa-objective-2010-11
     """
-    _objectives("mrsa", year, baseline, kind, data, db, rulebook, set_, out)
+    if rates is None:
+        _objectives("mrsa", year, baseline, kind, data, db, rulebook, set_, out)
+        return
+    if data is not None or db is not None or baseline is not None or kind is not None:
+        raise c.UsageError(
+            "--rates reads a published table: give no --data, --db, --baseline or --kind", param="--rates"
+        )
+    fy = c.year(year)
+    settings = c.what_if(set_)
+    c.check_target(out, c.OUT_SUFFIXES, "--out")
+    from ..service import usecases
+
+    result = usecases.objectives_from_rates(c.library(), rates, fy, rulebook=rulebook, what_if=settings)
+    c.emit(result, out, database=rates.name)
 
 
 @objectives_app.command("cdiff")

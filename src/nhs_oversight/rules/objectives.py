@@ -142,19 +142,26 @@ class Baseline:
         ``bed-days`` or ``population``.
     agreed : int or None
         A locally agreed objective from ``objectives.csv`` [cases].
+    published_rate : Decimal or None
+        A rate as published (e.g. UKHSA's rates by ICB), when the cases and the denominator
+        behind it are not: ``cases`` and ``denominator`` are then None, and so are the size
+        flag and the target cases (they need a population).
     """
 
     org_code: str
     kind: str
-    cases: int
+    cases: int | None
     denominator: float | None
     per: float
     unit: str
     agreed: int | None = None
+    published_rate: Decimal | None = None
 
     @property
     def rate(self) -> Decimal | None:
-        if self.denominator is None or not self.denominator > 0:
+        if self.published_rate is not None:
+            return self.published_rate
+        if self.cases is None or self.denominator is None or not self.denominator > 0:
             return None
         return decimal_rate(self.cases, self.denominator, self.per)
 
@@ -177,6 +184,16 @@ def _row(b: Baseline, **values: object) -> dict[str, object]:
 
 def _baseline_step(b: Baseline, trace: Trace, rulebook: Rulebook, period: str) -> None:
     rate = b.rate
+    if b.published_rate is not None:
+        trace.add(
+            "objective.baseline",
+            f"baseline {period}: published rate {_d(b.published_rate)} {b.per_label()} "
+            f"(cases and {b.unit} not published)",
+            value=float(b.published_rate),
+            source=f"published rates, {period}",
+            uses=[rulebook["baseline_start_offset_months"], rulebook["baseline_months"]],
+        )
+        return
     trace.add(
         "objective.baseline",
         f"baseline {period}: {b.cases} cases, {b.unit} {b.denominator:,.0f} → rate {_d(rate)} {b.per_label()}"
@@ -189,8 +206,10 @@ def _baseline_step(b: Baseline, trace: Trace, rulebook: Rulebook, period: str) -
     )
 
 
-def _small(b: Baseline, trace: Trace, rulebook: Rulebook) -> bool:
+def _small(b: Baseline, trace: Trace, rulebook: Rulebook) -> bool | None:
     limit = rulebook["small_organisation_below_cases"]
+    if b.cases is None:
+        return None  # a published rate without its cases: the size is not known
     small = b.cases < int(limit.value)
     trace.add(
         "objective.small",
@@ -203,7 +222,7 @@ def _small(b: Baseline, trace: Trace, rulebook: Rulebook) -> bool:
     return small
 
 
-def _begin(b: Baseline, rulebook: Rulebook, period: str, traces: dict[str, Trace] | None) -> tuple[Trace, bool]:
+def _begin(b: Baseline, rulebook: Rulebook, period: str, traces: dict[str, Trace] | None) -> tuple[Trace, bool | None]:
     """Every method's first steps: the organisation's trace, its baseline and its size flag."""
     trace: Trace = NO_TRACE
     if traces is not None:
@@ -212,8 +231,10 @@ def _begin(b: Baseline, rulebook: Rulebook, period: str, traces: dict[str, Trace
     return trace, _small(b, trace, rulebook)
 
 
-def _target_cases(b: Baseline, target_rate: Decimal, trace: Trace, rulebook: Rulebook) -> int:
-    assert b.denominator is not None
+def _target_cases(b: Baseline, target_rate: Decimal, trace: Trace, rulebook: Rulebook) -> int | None:
+    if b.denominator is None:
+        trace.add("objective.cases", f"target cases need the {b.unit}, which is not published: none set", value=None)
+        return None
     exact = target_rate * Decimal(str(b.denominator)) / Decimal(str(b.per))
     cases = _rounder(rulebook)(exact)
     trace.add(
@@ -322,7 +343,12 @@ def median_quartile_objectives(
             uses=[median_p, quartile_p, method],
         )
         locally = False
-        if exemption is not None and exemption.value is not None and b.cases < int(exemption.value):
+        if (
+            exemption is not None
+            and exemption.value is not None
+            and b.cases is not None
+            and b.cases < int(exemption.value)
+        ):
             group, target = "exempt", r
             text = (
                 f"{b.cases} baseline cases < {exemption.value}: exempt from reducing "
@@ -370,7 +396,9 @@ def median_quartile_objectives(
                 uses=[rulebook["best_quartile_default"]],
             )
         cases = _target_cases(b, target, trace, rulebook)
-        if locally:
+        if cases is None:
+            text += f"; target cases need the {b.unit}, which is not published"
+        elif locally:
             cases, local_text = _locally_set(b, cases, trace)
             text += local_text
         else:
@@ -421,6 +449,8 @@ def uniform_objectives(
     rows = []
     for b in baselines:
         trace, small = _begin(b, rulebook, period, traces)
+        if b.cases is None:
+            raise ValueError(f"{b.org_code}: a uniform cut needs baseline cases, not a published rate alone")
         exact = Decimal(b.cases) * (1 - cut)
         cases = rounder(exact)
         text = f"{b.cases} baseline cases less {cut:.0%} = {_d(exact, 2)} → {cases} cases (rounded half up)"

@@ -33,6 +33,7 @@ __all__ = [
     "ImportReport",
     "rates",
     "objectives",
+    "objectives_from_rates",
     "monitor",
     "savings",
     "reviews",
@@ -167,6 +168,35 @@ def objectives(
             "reason",
         ],
         extra=extra,
+    )
+
+
+def objectives_from_rates(
+    library: RulebookLibrary,
+    path: Path,
+    year: FinancialYear,
+    *,
+    rulebook: str | None = None,
+    what_if: dict[str, Any] | None = None,
+) -> Result:
+    """MRSA objectives of the commissioners of a published rates table (``oversight objectives
+    mrsa --rates FILE``): groups and target rates; target cases need a population, which such
+    tables do not publish, so they are empty and the reasons say so."""
+    from .published import objectives_from_rates as from_rates
+
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file", param="--rates")
+    table, rb, baseline = from_rates(library, path, year, rulebook=rulebook, what_if=what_if)
+    return Result(
+        table,
+        f"MRSA objectives {year} from published rates (baseline {baseline}; {rb.label}); "
+        "target cases need a population, which the table does not publish",
+        "objectives mrsa",
+        str(year),
+        rb,
+        dict(what_if or {}),
+        display=["org_code", "kind", "baseline_rate", "group", "target_rate", "reason"],
+        extra={"baseline_period": baseline, "source": path.name},
     )
 
 

@@ -518,23 +518,32 @@ def zero_tolerance_objectives(
     return pd.DataFrame(rows)
 
 
-def national_line(objectives: pd.DataFrame, rulebook: Rulebook, reduction: float) -> dict[str, object]:
-    """Baseline total, objectives total and the reduction they achieve.
+def national_line(
+    objectives: pd.DataFrame, rulebook: Rulebook, reduction: float | None, all_cases: int | None = None
+) -> dict[str, object]:
+    """Baseline total, objectives total and the reduction they achieve, like with like.
 
     Parameters
     ----------
     objectives : pandas.DataFrame
         Rows of one organisation kind group (trusts; PCTs would count the same cases twice).
     rulebook : Rulebook
-        A ``cdiff-objective`` rulebook (its national baseline and ambition, if given).
-    reduction : float
-        The national reduction asked for [proportion].
+        An objective rulebook: its published national figures, if it has them
+        (``national_baseline_cases`` and ``national_ambition_cases``: all cases reported in
+        England; ``previous_national_reduction``: a national target before this one).
+    reduction : float or None
+        The national reduction asked for [proportion] (None: no national figure is asked).
+    all_cases : int, optional
+        Every case of the baseline reported by trusts (trust- and non-trust-apportioned) [cases]:
+        what the published national figures count.
 
     Returns
     -------
     dict
-        ``baseline_total, objectives_total, reduction_achieved, reduction_asked,
-        meets_ambition`` and the published national figures where the rulebook has them.
+        Trust-apportioned: ``baseline_total, objectives_total, reduction_achieved`` against
+        ``reduction_asked`` (``meets_ambition``). All cases: ``all_cases_baseline`` beside the
+        published ``national_baseline_cases`` and ``national_ambition_cases`` and the
+        reduction those imply (``published_reduction``), where the rulebook has them.
     """
     rated = objectives[objectives["target_cases"].notna()]
     baseline = int(rated["baseline_cases"].sum())
@@ -545,11 +554,16 @@ def national_line(objectives: pd.DataFrame, rulebook: Rulebook, reduction: float
         "objectives_total": total,
         "reduction_achieved": achieved,
         "reduction_asked": reduction,
-        "meets_ambition": achieved is not None and achieved >= reduction - 1e-12,
+        "meets_ambition": None if reduction is None else achieved is not None and achieved >= reduction - 1e-12,
     }
-    for name in ("national_baseline_cases", "national_ambition_cases"):
+    if all_cases is not None:
+        line["all_cases_baseline"] = all_cases
+    for name in ("national_baseline_cases", "national_ambition_cases", "previous_national_reduction"):
         if name in rulebook.values and rulebook.value(name) is not None:
             line[name] = rulebook.value(name)
+    if "national_baseline_cases" in line and "national_ambition_cases" in line:
+        published = Decimal(str(line["national_ambition_cases"])) / Decimal(str(line["national_baseline_cases"]))
+        line["published_reduction"] = float(1 - published)
     return line
 
 

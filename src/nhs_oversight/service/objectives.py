@@ -163,10 +163,14 @@ def objectives_for_year(
     table["assumed"] = [traces[c].assumed_label() for c in table["org_code"]]
     for trace in traces.values():
         trace.period = str(year)
+    trusts = table[table["kind"].isin(KIND_GROUPS["trust"])]
     national = None
-    if organism == "cdiff":
-        trusts = table[table["kind"].isin(KIND_GROUPS["trust"])]
-        national = national_line(trusts, rb, float(rb.value("national_reduction")))
+    zero_tolerance = "reduction_method" in rb.values and rb.value("reduction_method") == "zero-tolerance"
+    if len(trusts) and not zero_tolerance:  # under zero tolerance every objective is 0: no national line
+        # like with like: every case trusts reported in the baseline, as the published national figures count
+        all_cases = int(infections.loc[infections["apportionment"] != "population", "cases"].sum())
+        asked = rb.values.get("national_reduction")
+        national = national_line(trusts, rb, None if asked is None else float(asked.value), all_cases)
     return ObjectivesResult(table[OBJECTIVE_COLUMNS], rb, period, national, traces)
 
 

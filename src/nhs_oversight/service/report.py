@@ -186,16 +186,13 @@ def objectives_section(engine: Engine, library: RulebookLibrary, years: list[Fin
         for r in result.table.sort_values(["kind", "org_code"]).itertuples(index=False):
             rows.append({"organism": organism, **r._asdict()})
     small = mrsa.table[mrsa.table["kind"].isin(("foundation_trust", "nhs_trust"))]
+    from .usecases import national_text
+
     summary = [
-        (f"MRSA objectives {fy}", f"{mrsa.rulebook.id}, baseline {mrsa.baseline_period}"),
-        (
-            f"C. difficile objectives {fy}",
-            (
-                f"{national.get('objectives_total', 0):,} cases for trusts, a reduction of "
-                f"{national.get('reduction_achieved', 0):.1%} on {national.get('baseline_total', 0):,} "
-                f"({cdiff.rulebook.id})"
-            ),
-        ),
+        (f"MRSA objectives {fy} ({mrsa.rulebook.id}, baseline {mrsa.baseline_period})", national_text(mrsa.national))
+        if mrsa.national
+        else (f"MRSA objectives {fy}", f"{mrsa.rulebook.id}, baseline {mrsa.baseline_period}"),
+        (f"C. difficile objectives {fy} ({cdiff.rulebook.id})", national_text(national)),
         (
             f"Monitoring at {q4}: objectives exceeded",
             ", ".join(
@@ -213,6 +210,8 @@ def objectives_section(engine: Engine, library: RulebookLibrary, years: list[Fin
         "cdiff_groups": _group_counts(cdiff.table),
         "baseline": mrsa.baseline_period,
         "national": national,
+        "national_text": national_text(national),
+        "mrsa_national_text": national_text(mrsa.national) if mrsa.national else "",
         "saving": saving,
         "small_acute": int(small["small_organisation"].sum()),
         "acute": len(small),

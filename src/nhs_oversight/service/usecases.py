@@ -200,23 +200,38 @@ def objectives_from_rates(
     )
 
 
+def national_text(n: dict[str, Any]) -> str:
+    """The national line in words, like with like: trust-apportioned objectives against the
+    trust-apportioned baseline, all cases against the published all-case figures."""
+    achieved = n.get("reduction_achieved")
+    text = f"national (trust-apportioned): baseline {n['baseline_total']:,} cases, objectives {n['objectives_total']:,}"
+    if achieved is not None:
+        text += f": a reduction of {achieved:.2%}"
+    if n.get("reduction_asked") is not None:
+        met = "meets" if n["meets_ambition"] else "falls short of"
+        text += f" against {n['reduction_asked']:.0%} asked ({met} the ambition)"
+    if "all_cases_baseline" in n:
+        text += f"; all cases reported by trusts in the baseline: {n['all_cases_baseline']:,}"
+        if "national_ambition_cases" in n:
+            text += (
+                f", beside the published {n['national_baseline_cases']:,} → {n['national_ambition_cases']:,} "
+                f"(all cases, a {n['published_reduction']:.1%} reduction)"
+            )
+    if "previous_national_reduction" in n:
+        text += f"; the previous national target was a {n['previous_national_reduction']:.0%} reduction (seed 001)"
+    return text
+
+
 def _national_row(result: Any) -> dict[str, object]:
     """The national line as a row: baseline total, objectives total, reduction achieved."""
     n = result.national
-    text = (
-        f"national (trusts): baseline {n['baseline_total']:,} cases, objectives {n['objectives_total']:,}: "
-        f"a reduction of {n['reduction_achieved']:.2%} against {n['reduction_asked']:.0%} asked "
-        f"({'meets' if n['meets_ambition'] else 'falls short of'} the ambition)"
-    )
-    if "national_ambition_cases" in n:
-        text += f"; published: {n['national_baseline_cases']:,} → {n['national_ambition_cases']:,}"
     return {
         "org_code": "ENGLAND",
         "kind": "national",
         "baseline_cases": n["baseline_total"],
         "group": "national",
         "target_cases": n["objectives_total"],
-        "reason": text,
+        "reason": national_text(n),
         "organism": result.table["organism"].iloc[0],
         "financial_year": result.table["financial_year"].iloc[0],
         "baseline_period": result.baseline_period,

@@ -79,3 +79,18 @@ def test_real_icb_rates(tmp_path: Path) -> None:
     assert set(frame["group"]) <= {"worse_than_median", "better_than_median", "best_quartile"}
     worse = frame[frame["group"] == "worse_than_median"]
     assert (worse["target_rate"] < worse["baseline_rate"]).all()
+
+
+ODS = SHARED / "data" / "raw" / "ukhsa-hcai-annual-tables-2024" / "Temporal_Rates_UKHSA_annual_data_tables_Sep2024.ods"
+
+
+@pytest.mark.skipif(not ODS.exists(), reason="../shared/data/raw is absent")
+def test_national_series_command(tmp_path: Path) -> None:
+    pytest.importorskip("odf")
+    out = tmp_path / "national.csv"
+    result = runner.invoke(app, ["national-series", str(ODS), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    mrsa = frame[(frame["organism"] == "mrsa") & (frame["measure"] == "all_reported")]
+    assert len(mrsa) >= 10 and (mrsa["cases"] > 0).all()
+    assert runner.invoke(app, ["national-series", str(tmp_path / "none.ods")]).exit_code == 2

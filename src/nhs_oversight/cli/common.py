@@ -34,37 +34,49 @@ class KindGroup(StrEnum):
     pct = "pct"
 
 
-OrganismOpt = Annotated[Organism | None, typer.Option("--organism", help="mrsa or cdiff (default: both).")]
-KindOpt = Annotated[
-    KindGroup | None, typer.Option("--kind", help="trust (acute and independent trusts) or pct (PCTs and CCGs).")
+OrganismOpt = Annotated[
+    Organism | None, typer.Option("--organism", metavar="mrsa|cdiff", help="mrsa or cdiff (default: both).")
 ]
-YearOpt = Annotated[str, typer.Option("--year", help="Financial year, e.g. 2012-13.")]
-QuarterOpt = Annotated[str, typer.Option("--quarter", help="Quarter, e.g. 2012-13-Q2.")]
+KindOpt = Annotated[
+    KindGroup | None,
+    typer.Option("--kind", metavar="trust|pct", help="trust (acute and independent trusts) or pct (PCTs and CCGs)."),
+]
+YearOpt = Annotated[str, typer.Option("--year", metavar="FY", help="Financial year, e.g. 2012-13.")]
+QuarterOpt = Annotated[str, typer.Option("--quarter", metavar="QUARTER", help="Quarter, e.g. 2012-13-Q2.")]
 BaselineOpt = Annotated[
-    str | None, typer.Option("--baseline", help="Baseline financial year (default: from the rulebook).")
+    str | None, typer.Option("--baseline", metavar="FY", help="Baseline financial year (default: from the rulebook).")
 ]
 DataOpt = Annotated[
     Path | None,
-    typer.Option("--data", help="Read a data folder (see `oversight import --help`) instead of the database."),
+    typer.Option(
+        "--data", metavar="DIR", help="Read a data folder (see `oversight import --help`) instead of the database."
+    ),
 ]
 DbOpt = Annotated[
     str | None,
     typer.Option(
         "--db",
+        metavar="URL",
         help="Database: a SQLite file path or an SQLAlchemy URL (default: the embedded database, $OVERSIGHT_DB).",
     ),
 ]
 RulebookOpt = Annotated[
-    str | None, typer.Option("--rulebook", help="A rulebook id (see `oversight rulebooks`) or a rulebook file.")
+    str | None,
+    typer.Option("--rulebook", metavar="ID", help="A rulebook id (see `oversight rulebooks`) or a rulebook file."),
 ]
 SetOpt = Annotated[
     list[str] | None,
-    typer.Option("--set", help="name=value: change one rulebook value for a what-if run (repeatable)."),
+    typer.Option(
+        "--set", metavar="NAME=VALUE", help="name=value: change one rulebook value for a what-if run (repeatable)."
+    ),
 ]
 OutOpt = Annotated[
-    Path | None, typer.Option("--out", help="Write the whole table to FILE (.csv, .json, .parquet or .xlsx).")
+    Path | None,
+    typer.Option("--out", metavar="FILE", help="Write the whole table to FILE (.csv, .json, .parquet or .xlsx)."),
 ]
-FigureOpt = Annotated[Path | None, typer.Option("--figure", help="Also draw the figure to FILE (.png or .svg).")]
+FigureOpt = Annotated[
+    Path | None, typer.Option("--figure", metavar="FILE", help="Also draw the figure to FILE (.png or .svg).")
+]
 
 OUT_SUFFIXES = (".csv", ".json", ".parquet", ".xlsx")
 FIGURE_SUFFIXES = (".png", ".svg")

@@ -60,7 +60,9 @@ class Regime(StrEnum):
 @app.command()
 def explain(
     org: Annotated[str, typer.Argument(help="Organisation code, e.g. RTH.")],
-    period: Annotated[str, typer.Option("--period", help="Financial year (2012-13) or quarter (2012-13-Q2).")],
+    period: Annotated[
+        str, typer.Option("--period", metavar="PERIOD", help="Financial year (2012-13) or quarter (2012-13-Q2).")
+    ],
     regime: Annotated[
         Regime | None,
         typer.Option(

@@ -99,6 +99,25 @@ def import_published(
         c.emit(report.result, None)
 
 
+@app.command("national-series")
+def national_series(
+    file: Annotated[Path, typer.Argument(help="UKHSA's annual data tables (.ods).")],
+    out: c.OutOpt = None,
+) -> None:
+    """The national series of UKHSA's annual tables: cases and rates by organism, year and measure.
+
+    \b
+    Example:
+      oversight national-series Temporal_Rates_UKHSA_annual_data_tables_Sep2024.ods --out national.csv
+    """
+    c.check_target(out, c.OUT_SUFFIXES, "--out")
+    from ..service import usecases
+
+    with c.busy(f"Reading {file.name}"):
+        result = usecases.national_series(file)
+    c.emit(result, out, database=file.name, notes=None)
+
+
 @app.command("imports")
 def imports_(db: c.DbOpt = None) -> None:
     """The import log: when, from where, which files, rows and SHA-256 checksums.

@@ -12,7 +12,9 @@ from .app import app
 
 @app.command()
 def finance(
-    period: Annotated[str, typer.Option("--period", help="Financial year (2012-13) or quarter (year to date).")],
+    period: Annotated[
+        str, typer.Option("--period", metavar="PERIOD", help="Financial year (2012-13) or quarter (year to date).")
+    ],
     rulebook: c.RulebookOpt = None,
     two_star: Annotated[
         bool, typer.Option("--two-star", help="Continuity rating: mark a 2 unlikely to get worse as 2*.")

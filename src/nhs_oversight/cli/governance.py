@@ -57,8 +57,8 @@ def governance(
 def decide(
     org: Annotated[str, typer.Argument(help="Organisation code.")],
     quarter: c.QuarterOpt,
-    reason: Annotated[str, typer.Option("--reason", help="Why: kept in the audit log.")],
-    by: Annotated[str, typer.Option("--by", help="Who decides: kept in the audit log.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why: kept in the audit log.")],
+    by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who decides: kept in the audit log.")],
     rating: Annotated[Rating | None, typer.Option("--rating", help="The rating to publish.")] = None,
     action: Annotated[
         Action | None,

@@ -76,8 +76,12 @@ def compare(
     year: c.YearOpt,
     quarter: QuarterOfYearOpt = None,
     set_: c.SetOpt = None,
-    set_a: Annotated[list[str] | None, typer.Option("--set-a", help="name=value for rulebook A only.")] = None,
-    set_b: Annotated[list[str] | None, typer.Option("--set-b", help="name=value for rulebook B only.")] = None,
+    set_a: Annotated[
+        list[str] | None, typer.Option("--set-a", metavar="NAME=VALUE", help="name=value for rulebook A only.")
+    ] = None,
+    set_b: Annotated[
+        list[str] | None, typer.Option("--set-b", metavar="NAME=VALUE", help="name=value for rulebook B only.")
+    ] = None,
     data: c.DataOpt = None,
     db: c.DbOpt = None,
     out: c.OutOpt = None,
@@ -207,8 +211,8 @@ class Chart(StrEnum):
 def spc(
     org: Annotated[str, typer.Argument(help="Organisation code, e.g. RTH.")],
     organism: Annotated[c.Organism, typer.Option("--organism")] = c.Organism.cdiff,
-    first: Annotated[str | None, typer.Option("--from", help="First month, e.g. 2010-04.")] = None,
-    last: Annotated[str | None, typer.Option("--to", help="Last month, e.g. 2013-03.")] = None,
+    first: Annotated[str | None, typer.Option("--from", metavar="MONTH", help="First month, e.g. 2010-04.")] = None,
+    last: Annotated[str | None, typer.Option("--to", metavar="MONTH", help="Last month, e.g. 2013-03.")] = None,
     chart: Annotated[
         Chart | None,
         typer.Option(

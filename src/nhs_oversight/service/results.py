@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..explain import Trace
 from ..rulebooks import Rulebook
 
-__all__ = ["Result"]
+__all__ = ["Result", "plain", "rows_of"]
 
 
 @dataclass
@@ -79,11 +81,8 @@ class Result:
         return meta
 
     def rows(self) -> list[dict[str, Any]]:
-        """The rows as JSON-ready dicts (NaN → None, numpy scalars → Python)."""
-        return [
-            {k: _plain(v) for k, v in row.items()}
-            for row in json.loads(self.table.to_json(orient="records", date_format="iso", double_precision=15))
-        ]
+        """The rows as JSON-ready dicts (NaN → None, numpy scalars → Python, every digit kept)."""
+        return rows_of(self.table)
 
     def payload(self) -> dict[str, Any]:
         """The API's table document: columns, rows, rulebook, what-if and assumed values."""
@@ -91,7 +90,7 @@ class Result:
             "columns": [str(c) for c in self.table.columns],
             "rows": self.rows(),
             "rulebook": self.rulebook_label,
-            "what_if": self.what_if,
+            "what_if": plain(self.what_if),
             "assumed": self.assumed,
         }
 
@@ -107,7 +106,30 @@ def _simple(value: Any) -> bool:
     return False
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
+def plain(value: Any) -> Any:
+    """A cell as JSON: NaN and NaT → null, numpy scalars → Python, times → ISO text.
+
+    Floats keep every digit (Python's shortest round-trip form, as the CSV writes them), so a
+    value read from the JSON equals the value read from the CSV.
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
     return value
+
+
+def rows_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame's rows as JSON-ready dicts (:func:`plain` cells)."""
+    columns = [str(c) for c in frame.columns]
+    return [dict(zip(columns, (plain(v) for v in row), strict=True)) for row in frame.itertuples(index=False)]

@@ -48,6 +48,7 @@ __all__ = [
     "explain",
     "import_folder",
     "import_published",
+    "national_series",
     "EXPLAIN_REGIMES",
 ]
 
@@ -100,6 +101,23 @@ def rates(
         rb,
         dict(what_if or {}),
         display=display,
+    )
+
+
+def national_series(path: Path) -> Result:
+    """The national series of UKHSA's annual tables (``.ods``): counts and rates by organism,
+    year and measure (``oversight national-series``)."""
+    from ..inputs.published import read_national_series
+
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file", param="FILE")
+    table = read_national_series(path)
+    return Result(
+        table,
+        f"National series from {path.name}",
+        "national-series",
+        display=["organism", "financial_year", "measure", "cases", "rate", "rate_per"],
+        extra={"source": path.name},
     )
 
 
@@ -741,8 +759,10 @@ def import_published(
     bad = table.mismatches()
     if len(bad):
         notes.append(f"{len(bad)} published total(s) differ from the sum of the rows (see the table below)")
-    else:
+    elif len(table.totals):
         notes.append(f"Every published total ({len(table.totals)}) equals the sum of the rows.")
+    else:
+        notes.append("The file publishes no totals to check the rows against.")
     if out_dir is not None:
         written = write_data_folder(table, out_dir)
         notes.append(f"Wrote {', '.join(str(p) for p in written.values())}")

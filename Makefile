@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test install bench clean
+.PHONY: demo test lint install bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,15 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/oversight demo
 
-test: install
+# Lint and types: ruff (lint and format) everywhere; mypy --strict on the rule core.
+STRICT = src/nhs_oversight/periods.py src/nhs_oversight/rulebooks src/nhs_oversight/rules src/nhs_oversight/stats
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy --strict $(STRICT)
+
+test: lint
 	$(BIN)/python -m pytest -q
 
 bench: install

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -22,6 +23,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..periods import FinancialYear, Period, Quarter
     from ..rulebooks import RulebookLibrary
     from ..service.results import Result
+
+
+T = TypeVar("T")
 
 
 class Organism(StrEnum):
@@ -202,3 +206,39 @@ def emit(result: Result, out: Path | None, *, database: str | None = None, notes
     )
     if result.assumed:
         render_paragraph(f"These results rest on assumed values: {', '.join(result.assumed)}.", console=out_console)
+
+
+def compute(
+    data: Path | None,
+    db: str | None,
+    set_: list[str] | None,
+    doing: str,
+    call: Callable[[ModuleType, Engine, RulebookLibrary, dict[str, Any]], T],
+) -> tuple[T, Engine]:
+    """Check ``--set``, open the data and run a use case (``call(usecases, engine, library,
+    what_if)``) with a spinner saying what it is ``doing``."""
+    settings = what_if(set_)
+    from ..service import usecases
+
+    lib = library()
+    eng = engine(data, db, lib)
+    with busy(doing):
+        return call(usecases, eng, lib, settings), eng
+
+
+def assess(
+    data: Path | None,
+    db: str | None,
+    out: Path | None,
+    set_: list[str] | None,
+    doing: str,
+    call: Callable[[ModuleType, Engine, RulebookLibrary, dict[str, Any]], Result],
+    *,
+    notes: str | None = "reason",
+) -> Result:
+    """What every table command does once its own arguments are parsed: check ``--out`` before
+    any work, :func:`compute`, then write or show the result."""
+    check_target(out, OUT_SUFFIXES, "--out")
+    result, eng = compute(data, db, set_, doing, call)
+    emit(result, out, database=source_of(eng), notes=notes)
+    return result

@@ -29,23 +29,22 @@ def rates(
       oversight rates --year 2012-13 --organism mrsa --kind trust --out mrsa.csv
     """
     fy = c.year(year)
-    settings = c.what_if(set_)
-    c.check_target(out, c.OUT_SUFFIXES, "--out")
-    from ..service import usecases
-
-    lib = c.library()
-    eng = c.engine(data, db, lib)
-    with c.busy("Counting cases and rates"):
-        result = usecases.rates(
+    c.assess(
+        data,
+        db,
+        out,
+        set_,
+        "Counting cases and rates",
+        lambda uc, eng, lib, w: uc.rates(
             eng,
             lib,
             fy,
             organism=organism.value if organism else None,
             kind=kind.value if kind else None,
             rulebook=rulebook,
-            what_if=settings,
-        )
-    c.emit(result, out, database=c.source_of(eng))
+            what_if=w,
+        ),
+    )
 
 
 class Regime(StrEnum):
@@ -87,13 +86,12 @@ def explain(
       oversight explain R0C --period 2012-13-Q4 --json
     """
     p = c.period(period)
-    settings = c.what_if(set_)
-    from ..service import usecases
-
-    lib = c.library()
-    eng = c.engine(data, db, lib)
-    with c.busy("Tracing the result"):
-        trace = usecases.explain(
+    trace, _ = c.compute(
+        data,
+        db,
+        set_,
+        "Tracing the result",
+        lambda uc, eng, lib, w: uc.explain(
             eng,
             lib,
             org,
@@ -101,6 +99,7 @@ def explain(
             regime=regime.value if regime else None,
             organism=organism.value if organism else None,
             rulebook=rulebook,
-            what_if=settings,
-        )
+            what_if=w,
+        ),
+    )
     typer.echo(trace.to_json() if as_json else trace.to_text())

@@ -33,12 +33,11 @@ def finance(
       oversight finance --period 2012-13 --rulebook monitor-licence-consultation-2012 --out ten-point.xlsx
     """
     p = c.period(period)
-    settings = c.what_if(set_)
-    c.check_target(out, c.OUT_SUFFIXES, "--out")
-    from ..service import usecases
-
-    lib = c.library()
-    eng = c.engine(data, db, lib)
-    with c.busy("Rating providers' finances"):
-        result = usecases.finance(eng, lib, p, rulebook=rulebook, what_if=settings, two_star=two_star)
-    c.emit(result, out, database=c.source_of(eng))
+    c.assess(
+        data,
+        db,
+        out,
+        set_,
+        "Rating providers' finances",
+        lambda uc, eng, lib, w: uc.finance(eng, lib, p, rulebook=rulebook, what_if=w, two_star=two_star),
+    )

@@ -42,15 +42,14 @@ def governance(
       oversight governance --quarter 2012-13-Q2 --set cdiff_de_minimis=0 --out what-if.csv
     """
     q = c.quarter(quarter)
-    settings = c.what_if(set_)
-    c.check_target(out, c.OUT_SUFFIXES, "--out")
-    from ..service import usecases
-
-    lib = c.library()
-    eng = c.engine(data, db, lib)
-    with c.busy(f"Rating every trust up to {q}"):
-        result = usecases.governance(eng, lib, q, rulebook=rulebook, what_if=settings)
-    c.emit(result, out, database=c.source_of(eng))
+    c.assess(
+        data,
+        db,
+        out,
+        set_,
+        f"Rating every trust up to {q}",
+        lambda uc, eng, lib, w: uc.governance(eng, lib, q, rulebook=rulebook, what_if=w),
+    )
 
 
 @app.command()

@@ -32,14 +32,13 @@ def _objectives(
 ) -> None:
     fy = c.year(year)
     base = c.year(baseline, "--baseline") if baseline else None
-    settings = c.what_if(set_)
-    c.check_target(out, c.OUT_SUFFIXES, "--out")
-    from ..service import usecases
-
-    lib = c.library()
-    eng = c.engine(data, db, lib)
-    with c.busy("Setting objectives"):
-        result = usecases.objectives(
+    c.assess(
+        data,
+        db,
+        out,
+        set_,
+        "Setting objectives",
+        lambda uc, eng, lib, w: uc.objectives(
             eng,
             lib,
             organism,
@@ -49,9 +48,9 @@ def _objectives(
             method=method.value if method else None,
             reduction=reduction,
             rulebook=rulebook,
-            what_if=settings,
-        )
-    c.emit(result, out, database=c.source_of(eng))
+            what_if=w,
+        ),
+    )
 
 
 @objectives_app.command("mrsa")
@@ -141,22 +140,21 @@ def monitor(
       oversight monitor --quarter 2012-13-Q2 --organism cdiff
     """
     q = c.quarter(quarter)
-    settings = c.what_if(set_)
-    c.check_target(out, c.OUT_SUFFIXES, "--out")
-    from ..service import usecases
-
-    lib = c.library()
-    eng = c.engine(data, db, lib)
-    with c.busy("Monitoring against trajectories"):
-        result = usecases.monitor(
+    c.assess(
+        data,
+        db,
+        out,
+        set_,
+        "Monitoring against trajectories",
+        lambda uc, eng, lib, w: uc.monitor(
             eng,
             lib,
             q,
             organism=organism.value if organism else None,
             kind=kind.value if kind else None,
-            what_if=settings,
-        )
-    c.emit(result, out, database=c.source_of(eng))
+            what_if=w,
+        ),
+    )
 
 
 @app.command()
@@ -177,15 +175,15 @@ def savings(
     """
     fy = c.year(year)
     base = c.year(baseline, "--baseline") if baseline else None
-    settings = c.what_if(set_)
-    from ..service import usecases
-
-    lib = c.library()
-    eng = c.engine(data, db, lib)
-    with c.busy("Setting objectives"):
-        result = usecases.savings(
-            eng, lib, fy, organism=organism.value, baseline=base, rulebook=rulebook, what_if=settings
-        )
+    result, _ = c.compute(
+        data,
+        db,
+        set_,
+        "Setting objectives",
+        lambda uc, eng, lib, w: uc.savings(
+            eng, lib, fy, organism=organism.value, baseline=base, rulebook=rulebook, what_if=w
+        ),
+    )
     typer.echo(result.traces["ENGLAND"].to_text())
 
 

@@ -44,16 +44,15 @@ def chance(
     """
     fy = c.year(year)
     q = c.quarter(quarter) if quarter else None
-    settings = c.what_if(set_)
-    c.check_target(out, c.OUT_SUFFIXES, "--out")
     c.check_target(figure, c.FIGURE_SUFFIXES, "--figure")
-    from ..service import usecases
-
-    lib = c.library()
-    eng = c.engine(data, db, lib)
-    with c.busy("Computing chances on target"):
-        result = usecases.chance(eng, lib, fy, quarter=q, rulebook=rulebook, what_if=settings, kind=kind.value)
-    c.emit(result, out, database=c.source_of(eng))
+    result = c.assess(
+        data,
+        db,
+        out,
+        set_,
+        "Computing chances on target",
+        lambda uc, eng, lib, w: uc.chance(eng, lib, fy, quarter=q, rulebook=rulebook, what_if=w, kind=kind.value),
+    )
     if figure is not None:
         from ..stats.figures import chance_by_size_plot, save
 
@@ -163,15 +162,14 @@ def funnel(
       oversight funnel --year 2012-13 --organism cdiff --figure funnel.png
     """
     fy = c.year(year)
-    settings = c.what_if(set_)
-    c.check_target(out, c.OUT_SUFFIXES, "--out")
     c.check_target(figure, c.FIGURE_SUFFIXES, "--figure")
-    from ..service import usecases
-
-    lib = c.library()
-    eng = c.engine(data, db, lib)
-    with c.busy("Placing organisations on the funnel"):
-        result = usecases.funnel(
+    result = c.assess(
+        data,
+        db,
+        out,
+        set_,
+        "Placing organisations on the funnel",
+        lambda uc, eng, lib, w: uc.funnel(
             eng,
             lib,
             fy,
@@ -179,9 +177,9 @@ def funnel(
             kind=kind.value,
             overdispersion=overdispersion.value if overdispersion else None,
             rulebook=rulebook,
-            what_if=settings,
-        )
-    c.emit(result, out, database=c.source_of(eng))
+            what_if=w,
+        ),
+    )
     if figure is not None:
         from ..stats.figures import funnel_plot, save
 
@@ -235,23 +233,24 @@ def spc(
       oversight spc R0C --organism cdiff
       oversight spc R0C --organism mrsa --chart t --from 2013-04 --to 2014-03
     """
-    settings = c.what_if(set_)
-    c.check_target(out, c.OUT_SUFFIXES, "--out")
-    from ..service import usecases
-
-    lib = c.library()
-    eng = c.engine(data, db, lib)
-    result = usecases.spc(
-        eng,
-        lib,
-        org,
-        organism.value,
-        first=first,
-        last=last,
-        chart=chart.value if chart else None,
-        rulebook=rulebook,
-        what_if=settings,
+    result = c.assess(
+        data,
+        db,
+        out,
+        set_,
+        "Charting the months",
+        lambda uc, eng, lib, w: uc.spc(
+            eng,
+            lib,
+            org,
+            organism.value,
+            first=first,
+            last=last,
+            chart=chart.value if chart else None,
+            rulebook=rulebook,
+            what_if=w,
+        ),
+        notes=None,
     )
     if "warning" in result.extra:
         c.console(stderr=True).print(f"Warning: {result.extra['warning']}", soft_wrap=True)
-    c.emit(result, out, database=c.source_of(eng), notes=None)

@@ -103,6 +103,33 @@ def test_a_later_year_with_renamed_added_and_reordered_columns(tmp_path: Path) -
     assert table.mismatches().empty
 
 
+def test_sub_icb_locations_import_and_icbs_are_checked_not_doubled(tmp_path: Path) -> None:
+    """From July 2022: sub-ICB locations (the CCGs' codes and populations) import as CCGs; an ICB
+    row adds up its sub-ICB locations, so it is checked against them, never imported."""
+    rows = [
+        *_org_rows("NHS acute trust", "RAL", "Royal Free", "2023", "4", (2, 1, 3, 0, 1)),
+        *_org_rows("Sub-ICB location", "93C", "North Central London", "2023", "4", (1, 1, 2, 0, 1)),
+        *_org_rows("Sub-ICB location", "07M", "Barnet", "2023", "4", (1, 0, 1, 0, 0)),
+        *_org_rows("ICB", "QMJ", "North Central London ICB", "2023", "4", (2, 1, 3, 0, 1)),
+        *_org_rows("National", "ENG", "England", "2023", "4", (2, 1, 3, 0, 1)),
+    ]
+    table = read_published(_write(tmp_path, "2023.csv", HEADER, rows))
+    assert table.organisations[["code", "kind"]].values.tolist() == [
+        ["RAL", "nhs_trust"],
+        ["93C", "ccg"],
+        ["07M", "ccg"],
+    ]
+    got = _infections(table)
+    assert got[("93C", "2023-04", "population")] == 5 and got[("07M", "2023-04", "population")] == 2
+    assert "QMJ" not in {code for code, _, _ in got}
+    icb_checks = table.totals[table.totals["check"].str.contains("sub-ICB")]
+    assert len(icb_checks) == 8 and table.mismatches().empty
+    # an ICB figure that is not the sum of its sub-ICB locations is reported
+    rows[-8 - 8]["Figure"] = "99"  # the ICB's Total cases
+    bad = read_published(_write(tmp_path, "bad.csv", HEADER, rows))
+    assert any("sub-ICB" in str(check) for check in bad.mismatches()["check"])
+
+
 def test_unknown_metric_is_refused_by_name(tmp_path: Path) -> None:
     rows = _rows()
     rows[3] = rows[3] | {"Metric": "Community-onset, origin unclear"}

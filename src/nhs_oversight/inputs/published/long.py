@@ -30,9 +30,12 @@ Organisation status
     The long tables say ``NHS Acute Trust`` (``NHS acute trust`` in 2020-21) for every trust
     without foundation-trust status, so all their trusts are imported as ``nhs_trust``;
     correct the kind from another source (e.g. an ``organisations.csv`` of the same codes)
-    where it matters. Organisation types other than CCG, NHS acute trust and National
-    (e.g. ``ICB`` or ``Sub-ICB location`` of later years) are refused by name: the data
-    contract has no kind for them yet.
+    where it matters. From July 2022 the tables name the CCGs' successors: a ``Sub-ICB
+    location`` keeps its CCG's code and population and is held to the same residents' cases, so
+    it imports as ``ccg``; an ``ICB`` row is the sum of its sub-ICB locations, so it is not
+    imported as an organisation (that would count every resident's case twice) but checked:
+    the ICBs' total of each metric and month must equal the sub-ICB locations'. Other
+    organisation types are refused by name.
 Regions
     The region is imported as published (the 2020-21 table writes ``West Midlandst`` for
     one trust's PHE Centre; it is not corrected).
@@ -68,7 +71,20 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "Region": ("phe centre", "ukhsa centre", "ukhsa region", "region name", "region"),
 }
 _CODE_RE = re.compile(r"^[A-Za-z0-9]{2,10}$")
-_LONG_TYPES = {"ccg": "ccg", "nhs acute trust": "nhs_trust", "national": "national"}
+_LONG_TYPES = {
+    "ccg": "ccg",
+    "sub-icb location": "ccg",
+    "sub icb location": "ccg",
+    "sub-icb": "ccg",
+    "nhs acute trust": "nhs_trust",
+    "nhs trust": "nhs_trust",
+    "acute trust": "nhs_trust",
+    "national": "national",
+    "icb": "icb",
+    "integrated care board": "icb",
+}
+#: Rows that add up others (checked against their sums, never imported as organisations).
+_AGGREGATES = ("national", "icb")
 
 
 def long_columns(path: Path, header: Record) -> dict[str, tuple[int, str]]:
@@ -152,7 +168,7 @@ def read_long(path: Path, header: Record, body: list[Record]) -> Parsed:
         if row is None:
             continue
         rows.append(row)
-        if row.kind != "national" and row.code not in organisations:
+        if row.kind not in _AGGREGATES and row.code not in organisations:
             organisations[row.code] = {
                 "code": row.code,
                 "name": clean_name(record.cell(col["Organisation name"][0])),
@@ -183,7 +199,8 @@ def _long_row(path: Path, record: Record, col: dict[str, tuple[int, str]], probl
     if kind is None:
         problems.add(
             file,
-            f"unknown organisation type {type_text!r}; expected CCG, NHS Acute Trust or National",
+            f"unknown organisation type {type_text!r}; expected CCG, Sub-ICB location, NHS Acute Trust, ICB "
+            "or National",
             line,
             col["Organisation type"][1],
         )
@@ -222,7 +239,7 @@ def _index_long(
     """The rows by organisation-month and metric; duplicates and kind clashes are problems."""
     figures: dict[_Key, dict[str, _LongRow]] = {}
     for row in rows:
-        if row.kind != "national" and organisations[row.code]["kind"] != row.kind:
+        if row.kind not in _AGGREGATES and organisations[row.code]["kind"] != row.kind:
             problems.add(
                 path.name,
                 f"{row.code} is a {organisations[row.code]['kind']} on an earlier line and a {row.kind} here",
@@ -247,7 +264,7 @@ def _index_long(
 def _check_parts(path: Path, figures: dict[_Key, dict[str, _LongRow]], figure_header: str, problems: Problems) -> None:
     """Each figure given with any of its parts equals the sum of the parts given."""
     for (kind, code, month), month_rows in figures.items():
-        if kind == "national":  # checked against the sums of the rows instead
+        if kind in _AGGREGATES:  # checked against the sums of the rows instead
             continue
         for key, whole in month_rows.items():
             parts = [month_rows[p] for p in parts_of(key) if p in month_rows]
@@ -268,7 +285,7 @@ def _long_infections(figures: dict[_Key, dict[str, _LongRow]], order: list[str])
     rank = {code: i for i, code in enumerate(order)}
     out: list[tuple[str, str, str, int]] = []
     for (kind, code, month), month_rows in figures.items():
-        if kind == "national":
+        if kind in _AGGREGATES:
             continue
         given = {key: row.figure for key, row in month_rows.items()}
         out += [(code, str(month), app, cases) for app, cases in apportion(kind, given)]
@@ -280,12 +297,15 @@ def _long_infections(figures: dict[_Key, dict[str, _LongRow]], order: list[str])
 def _long_totals(figures: dict[_Key, dict[str, _LongRow]]) -> pd.DataFrame:
     """Each National figure against the sum of the trusts' and of the CCGs' same metric."""
     scopes = {"nhs_trust": "NHS acute trusts", "ccg": "CCGs"}
+    icb_sums: dict[tuple[Month, str], tuple[int, int]] = {}
     metric_order = [m.key for m in METRICS]
     sums: dict[tuple[str, Month, str], int] = {}
     for (kind, _, month), month_rows in figures.items():
-        if kind in scopes:
+        if kind in scopes or kind == "icb":
             for metric, row in month_rows.items():
                 sums[(kind, month, metric)] = sums.get((kind, month, metric), 0) + (row.figure or 0)
+                if kind == "icb":
+                    icb_sums.setdefault((month, metric), (row.line, 0))
     nationals = sorted(
         (
             (month, metric, row)
@@ -301,4 +321,8 @@ def _long_totals(figures: dict[_Key, dict[str, _LongRow]]) -> pd.DataFrame:
             if (kind, month, metric) in sums:
                 label = f"{row.code} {label_of(metric)} (line {row.line}) = sum of {scope}"
                 out.append((month, row.figure, sums[(kind, month, metric)], label))
+    for (month, metric), (line, _) in sorted(icb_sums.items(), key=lambda t: (t[0][0], metric_order.index(t[0][1]))):
+        if ("icb", month, metric) in sums and ("ccg", month, metric) in sums:
+            label = f"ICBs' {label_of(metric)} (from line {line}) = sum of sub-ICB locations"
+            out.append((month, sums[("icb", month, metric)], sums[("ccg", month, metric)], label))
     return totals_frame(out)

@@ -510,7 +510,7 @@ def test_long_financial_year_and_bad_cells(tmp_path: Path) -> None:
     bad = [LONG_HEADER, "MRSA;CCG;07R;Camden;London;2018;13;Total cases;1;N/A;No",
            "MRSA;Hospice;X1Y;Hospice;London;2018;4;Total cases;1;N/A;No",
            "MRSA;CCG;07R;Camden;London;2018;5;Total cases;many;N/A;No",
-           "MRSA;CCG;07R;Camden;London;2018;6;HOHA;1;N/A;No"]  # fmt: skip
+           "MRSA;CCG;07R;Camden;London;2018;6;Ward-onset;1;N/A;No"]  # fmt: skip
     with pytest.raises(InputError) as err:
         read_published(_write(tmp_path, "bad.csv", bad))
     assert sorted((p.row, p.column) for p in err.value.items) == [

@@ -92,7 +92,20 @@ METRICS: tuple[Metric, ...] = (
     Metric("unknown", "Unknown 3 months", "community", "long-2020"),
 )
 _BY_KEY = {m.key: m for m in METRICS}
-_ALIASES = {"unknown": "unknown"}
+#: Other spellings of the same metrics: UKHSA's abbreviations (HOHA, COHA, COIA, COCA) and the
+#: shorter labels of some years' tables.
+_ALIASES = {
+    "unknown": "unknown",
+    "total": "total",
+    "hoha": "hoha",
+    "coha": "coha",
+    "coia": "coia",
+    "coca": "coca",
+    "hospital onset healthcare associated (hoha)": "hoha",
+    "community onset healthcare associated (coha)": "coha",
+    "community onset indeterminate association (coia)": "coia",
+    "community onset community associated (coca)": "coca",
+}
 
 
 def _normal(text: str) -> str:

@@ -36,7 +36,9 @@ class OversightTyper(typer.Typer):
         super().__init__(*args, **kwargs)
         self._prefix = prefix
 
-    def command(self, name: str | None = None, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def command(  # type: ignore[override]  # typer's full keyword list, passed through
+        self, name: str | None = None, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         register = super().command(name, **kwargs)
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -46,7 +48,9 @@ class OversightTyper(typer.Typer):
 
         return decorator
 
-    def callback(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def callback(  # type: ignore[override]  # typer's full keyword list, passed through
+        self, *args: Any, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         register = super().callback(*args, **kwargs)
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:

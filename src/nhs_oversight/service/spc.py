@@ -105,7 +105,7 @@ def _bed_days(engine: Engine, library: RulebookLibrary, org_code: str, months: l
     """Each month's share of its financial year's occupied bed-days, by days in the month."""
     den = read_table(engine, "denominators", org_code=org_code)
     by_year = dict(zip(den["financial_year"], den["bed_days"]))
-    exposure = []
+    exposure: list[float] = []
     for m in months:
         year = m.financial_year
         total = by_year.get(str(year))

@@ -25,8 +25,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    from nhs_oversight.service.chance import chance_table, compare_rulebooks
     from nhs_oversight.rulebooks import apply_what_if, load_library
+    from nhs_oversight.service.chance import chance_table, compare_rulebooks
 
     library = load_library()
     base = library.get("monitor-compliance-2012-13")
@@ -53,8 +53,10 @@ def main() -> None:
         compare_rulebooks(tables["de minimis 12"], tables["poisson 95%"])
         compare_rulebooks(tables["de minimis 12"], tables["no de minimis"])
         times.append(time.perf_counter() - start)
-    print(f"{args.n:,} organisation-quarters x {len(rulebooks)} rulebooks, chance + 2 comparisons: "
-          f"median {statistics.median(times):.2f} s over {args.repeat} runs")
+    print(
+        f"{args.n:,} organisation-quarters x {len(rulebooks)} rulebooks, chance + 2 comparisons: "
+        f"median {statistics.median(times):.2f} s over {args.repeat} runs"
+    )
 
 
 if __name__ == "__main__":

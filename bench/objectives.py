@@ -96,8 +96,14 @@ def main() -> None:
             part = rates[rates["organism"] == organism]
             unit = {"bed_days": "bed-days", "population": "population"}
             baselines = [
-                Baseline(r.org_code, r.kind, int(r.cases), None if pd.isna(r.denominator) else float(r.denominator),
-                         float(r.per), unit[r.denominator_name])
+                Baseline(
+                    r.org_code,
+                    r.kind,
+                    int(r.cases),
+                    None if pd.isna(r.denominator) else float(r.denominator),
+                    float(r.per),
+                    unit[r.denominator_name],
+                )
                 for r in part.itertuples(index=False)
             ]
             traces: dict = {}
@@ -111,7 +117,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "big.sqlite"
-        engine = open_store(db)
+        engine = open_store(db, create=True)
         start = time.perf_counter()
         with engine.begin() as conn:
             for name in ("organisations", "denominators", "objectives", "infections"):
@@ -126,9 +132,9 @@ def main() -> None:
 
 def measure(db: str, repeat: int) -> None:
     """The assessments through the store, in a process of their own."""
-    from nhs_oversight.service import monitor_quarter, objectives_for_year
     from nhs_oversight.periods import FinancialYear, Quarter
     from nhs_oversight.rulebooks import load_library
+    from nhs_oversight.service import monitor_quarter, objectives_for_year
     from nhs_oversight.store import open_store
 
     library, engine = load_library(), open_store(db)
@@ -139,6 +145,7 @@ def measure(db: str, repeat: int) -> None:
     print(f"  objectives cdiff --year 2012-13 through the store: {t:.2f} s, peak RSS {mem:.0f} MiB")
     t, mem, table = _timed(lambda: monitor_quarter(engine, library, quarter), repeat)
     print(f"  monitor --quarter 2012-13-Q2 ({len(table):,} rows): {t:.2f} s, peak RSS {mem:.0f} MiB")
+
 
 if __name__ == "__main__":
     main()

@@ -30,11 +30,11 @@ def _median_time(fn, repeat: int) -> tuple[float, object]:
 
 
 def bench_import(repeat: int) -> list[tuple[str, str]]:
-    from nhs_oversight.service import rates_for_year
     from nhs_oversight.demo.generate import generate_demo
     from nhs_oversight.inputs import read_data_folder
     from nhs_oversight.periods import FinancialYear
     from nhs_oversight.rulebooks import load_library
+    from nhs_oversight.service import rates_for_year
     from nhs_oversight.store import load_dataset, open_store, read_table
     from nhs_oversight.store.tables import DATA_TABLES
 
@@ -49,7 +49,7 @@ def bench_import(repeat: int) -> list[tuple[str, str]]:
 
         def load_fresh():
             db = Path(tmp) / f"db-{time.perf_counter_ns()}.sqlite"
-            engine = open_store(db)
+            engine = open_store(db, create=True)
             load_dataset(engine, data)
             return engine
 
@@ -63,7 +63,7 @@ def bench_import(repeat: int) -> list[tuple[str, str]]:
         t_rates, _ = _median_time(lambda: [rates_for_year(engine, library, y) for y in years], repeat)
         rows.append(("counts and rates, 6 years x all organisations", f"{t_rates:.2f} s"))
         tracemalloc.start()
-        engine2 = open_store(Path(tmp) / "peak.sqlite")
+        engine2 = open_store(Path(tmp) / "peak.sqlite", create=True)
         load_dataset(engine2, read_data_folder(folder, library))
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()

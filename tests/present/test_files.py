@@ -130,9 +130,7 @@ def test_the_old_module_still_works() -> None:
 # --- failures: one clear line naming the path, and the folder as it was -----------------
 
 
-def _refused(
-    path: Path, frame: pd.DataFrame, *words: str, error: type[Exception] = OutputError
-) -> Exception:
+def _refused(path: Path, frame: pd.DataFrame, *words: str, error: type[Exception] = OutputError) -> Exception:
     folder = next(p for p in [path.parent, *path.parents] if p.is_dir())
     before = {p: p.stat().st_mtime_ns for p in folder.rglob("*")}
     with pytest.raises(error) as caught:

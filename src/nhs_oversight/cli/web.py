@@ -107,7 +107,12 @@ def users_token(
 
 @users_app.command("list")
 def users_list(db: c.DbOpt = None) -> None:
-    """The users, their roles and organisations, and how many API tokens each holds."""
+    """The users, their roles and organisations, and how many API tokens each holds.
+
+    \b
+    Example:
+      oversight users list --db demo.sqlite
+    """
     from rich.table import Table
 
     from ..store.users import list_users
@@ -135,7 +140,12 @@ def users_remove(
     name: Annotated[str, typer.Argument(help="The user's name.")],
     db: c.DbOpt = None,
 ) -> None:
-    """Remove a user, their tokens and sessions (their decisions stay in the log)."""
+    """Remove a user, their tokens and sessions (their decisions stay in the log).
+
+    \b
+    Example:
+      oversight users remove j.analyst --db demo.sqlite
+    """
     from ..store.users import UserError, remove_user
 
     try:

@@ -13,15 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..periods import FinancialYear, Month, PeriodError
 from ..rulebooks import RulebookError, RulebookLibrary
 from ..rules.hcai import attribute_cases
 from .errors import InputError, Problem, Problems
-from .readers import SUFFIXES, RawTable, read_table_file
+from .readers import SUFFIXES, RawTable, read_table_chunks
 from .schemas import COMMISSIONER_KINDS, SCHEMAS, TABLE_ORDER, TRUST_APPORTIONMENTS, TRUST_KINDS
-from .validate import validate_table
+from .validate import check_duplicates, validate_table
 
 __all__ = ["FileInfo", "DataSet", "read_data_folder", "find_table_files"]
 
@@ -121,14 +122,14 @@ def read_data_folder(
         if progress:
             progress(paths[name].name)
         try:
-            raw = read_table_file(paths[name])
+            raw, table, rows = _read_and_validate(paths[name], name, problems)
         except InputError as exc:
             for p in exc.items:
                 problems.add(p.file, p.message, p.row, p.column)
             continue
         raws[name] = raw
-        data.tables[name] = validate_table(raw, SCHEMAS[name], problems)
-        data.files.append(FileInfo(name, raw.name, len(raw.frame), raw.sha256, raw.size))
+        data.tables[name] = table
+        data.files.append(FileInfo(name, raw.name, rows, raw.sha256, raw.size))
     _check_cross_file(data, raws, known_orgs, problems)
     _check_plausible(data, raws, library, problems)
     if problems:
@@ -136,6 +137,43 @@ def read_data_folder(
     _derive_counts_from_cases(data, raws, library, problems)
     problems.raise_if_any()
     return data
+
+
+def _read_and_validate(path: Path, name: str, problems: Problems) -> tuple[RawTable, pd.DataFrame, int]:
+    """Read and validate one file chunk by chunk, keeping only the typed cells (each
+    repeated text held once), so memory grows with the typed table, not the text.
+
+    Returns the file's :class:`RawTable` (checksum and size; no cells), the typed table and
+    its number of rows.
+    """
+    raw, chunks = read_table_chunks(path)
+    schema = SCHEMAS[name]
+    parts: list[pd.DataFrame] = []
+    rows = 0
+    for frame in chunks:
+        typed = validate_table(
+            RawTable(path, frame, raw.sha256, raw.size),
+            schema,
+            problems,
+            check_header=not parts,
+            check_duplicates=False,
+        )
+        rows += len(frame)
+        parts.append(_shared_text(typed))
+    table = parts[0] if len(parts) == 1 else pd.concat(parts)
+    check_duplicates(table, schema, problems, raw.name)
+    return raw, table, rows
+
+
+def _shared_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns without empty cells with each distinct value held once (a month, an
+    organism or a code repeats across a table's rows): the same values, a fraction of the memory."""
+    for col in frame.columns:
+        cells = frame[col]
+        if cells.dtype == object and len(cells) and cells.notna().all():
+            codes, uniques = pd.factorize(cells)
+            frame[col] = pd.Series(np.asarray(uniques, dtype=object).take(codes), index=cells.index, dtype=object)
+    return frame
 
 
 def _check_plausible(data: DataSet, raws: dict[str, RawTable], library: RulebookLibrary, problems: Problems) -> None:

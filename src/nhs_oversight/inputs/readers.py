@@ -7,12 +7,14 @@ spreadsheet: the header is row 1, the first data row is row 2.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
 import io
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +22,13 @@ import pandas as pd
 
 from .errors import InputError, Problem
 
-__all__ = ["RawTable", "read_table_file", "SUFFIXES"]
+__all__ = ["RawTable", "read_table_file", "read_table_chunks", "SUFFIXES"]
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 _BINARY_SNIFF = 8192
+#: Rows of a CSV file read and checked at a time, so that memory does not grow with the file.
+CHUNK_ROWS = 200_000
+_BLOCK = 1 << 22
 
 
 @dataclass
@@ -61,15 +66,39 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _normalise(frame: pd.DataFrame, text_cells: bool) -> pd.DataFrame:
+#: The characters ``str.strip`` removes (``str.isspace``), as an RE2 class.
+_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f\x85\p{Z}]"
+
+
+def _stripped(cells: pd.Series) -> pd.Series:
+    """``cells.str.strip()``, calling ``strip`` only on the cells that start or end with
+    white space (found in one vectorised pass)."""
+    if not len(cells):
+        return cells
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+    try:
+        arr = pa.array(cells.to_numpy(dtype=object), type=pa.string())
+    except (pa.ArrowException, UnicodeError):  # a cell that is not valid Unicode text
+        return cells.str.strip()
+    padded = pc.match_substring_regex(arr, f"^{_SPACE}|{_SPACE}$").to_numpy(zero_copy_only=False)
+    if not padded.any():
+        return cells
+    out = cells.copy()
+    out[padded] = [c.strip() for c in cells[padded]]
+    return out
+
+
+def _normalise(frame: pd.DataFrame, text_cells: bool, first_row: int = 2) -> pd.DataFrame:
     """Lower-case stripped headers, stripped text cells, index = spreadsheet row number;
     rows with every cell empty are dropped (their numbers are kept by the others)."""
     frame = frame.copy()
     frame.columns = [str(c).strip().lower().lstrip("\ufeff") for c in frame.columns]
     for col in frame.columns:
         cells = frame[col].fillna("") if text_cells else frame[col].map(_cell_text)
-        frame[col] = cells.astype(object).str.strip()
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
+        frame[col] = _stripped(cells.astype(object))
+    frame.index = pd.RangeIndex(first_row, len(frame) + first_row)
     if len(frame.columns):
         frame = frame[frame.ne("").any(axis=1)]
     return frame
@@ -176,3 +205,97 @@ def read_table_file(path: Path) -> RawTable:
             Problem(path.name, "has a header row but no data rows; remove the file if it has nothing to say")
         )
     return RawTable(path=path, frame=frame, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+
+
+def _scan_csv(path: Path) -> tuple[str, int]:
+    """One pass over a CSV file: its checksum and size, and the checks :func:`_read_csv`
+    makes on the whole text (UTF-16, binary, UTF-8, empty), block by block.
+
+    A file that fails a check is read whole by :func:`_read_csv`, for the same message.
+    """
+    digest, size = hashlib.sha256(), 0
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    content = False
+    with path.open("rb") as f:
+        while block := f.read(_BLOCK):
+            if size == 0 and (block[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in block[:_BINARY_SNIFF]):
+                _read_csv(path, path.read_bytes())  # raises with the message
+            digest.update(block)
+            size += len(block)
+            content = content or bool(block.strip())
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                _read_csv(path, path.read_bytes())  # raises with the byte and its offset
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        _read_csv(path, path.read_bytes())
+    if not content:
+        raise InputError(Problem(path.name, "the file is empty; a header row and data rows were expected"))
+    return digest.hexdigest(), size
+
+
+def _csv_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
+    """The CSV file's rows, normalised, ``rows`` at a time (index = spreadsheet row number)."""
+    try:
+        reader = pd.read_csv(
+            path,
+            encoding="utf-8-sig",
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            quoting=csv.QUOTE_MINIMAL,
+            chunksize=rows,
+        )
+    except pd.errors.EmptyDataError:
+        raise InputError(Problem(path.name, "the file is empty; a header row and data rows were expected")) from None
+    first_row, kept = 2, 0
+    with reader:
+        while True:
+            try:
+                chunk = next(reader)
+            except StopIteration:
+                break
+            except pd.errors.ParserError as exc:
+                m = re.search(r"line (\d+), saw (\d+)", str(exc))
+                expected = re.search(r"Expected (\d+) fields", str(exc))
+                if m and expected:
+                    raise InputError(
+                        Problem(
+                            path.name,
+                            f"expected {expected.group(1)} fields as in the header, found {m.group(2)}",
+                            row=int(m.group(1)),
+                        )
+                    ) from None
+                raise InputError(Problem(path.name, f"cannot be read as CSV: {exc}")) from None
+            frame = _normalise(chunk, text_cells=True, first_row=first_row)
+            if first_row == 2:
+                _check_header(path, frame)
+            first_row += len(chunk)
+            kept += len(frame)
+            if len(frame):
+                yield frame
+    if not kept:
+        raise InputError(
+            Problem(path.name, "has a header row but no data rows; remove the file if it has nothing to say")
+        )
+
+
+def read_table_chunks(path: Path, rows: int | None = None) -> tuple[RawTable, Iterator[pd.DataFrame]]:
+    """A table file's checksum and size (in a :class:`RawTable` with an empty frame), and its
+    text cells ``rows`` (default :data:`CHUNK_ROWS`) at a time: a CSV file is read in chunks,
+    so memory does not grow with it; an .xlsx or .parquet file is read whole
+    (:func:`read_table_file`).
+
+    Raises
+    ------
+    InputError
+        As :func:`read_table_file`; from the iterator too (a malformed row further down).
+    """
+    if path.suffix.lower() != ".csv":
+        raw = read_table_file(path)
+        return RawTable(path, raw.frame.iloc[:0], raw.sha256, raw.size), iter([raw.frame])
+    sha256, size = _scan_csv(path)
+    return RawTable(path, pd.DataFrame(), sha256, size), _csv_chunks(path, rows or CHUNK_ROWS)

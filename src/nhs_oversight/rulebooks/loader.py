@@ -78,12 +78,16 @@ class RulebookLibrary:
     """Every rulebook known: the shipped ones and those in ``$OVERSIGHT_RULEBOOKS``."""
 
     files: dict[str, tuple[Path, RulebookFile]] = field(default_factory=dict)
+    #: Resolved rulebooks by id (rulebooks are immutable): resolving through pydantic once,
+    #: not on every ``get`` and ``in_force`` (which a per-quarter loop calls many times).
+    _resolved: dict[str, Rulebook] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, path: Path, rb: RulebookFile) -> None:
         if rb.id in self.files:
             other = self.files[rb.id][0]
             raise RulebookError(f"{path}: rulebook id {rb.id!r} is already defined in {other}")
         self.files[rb.id] = (path, rb)
+        self._resolved.clear()
 
     def ids(self) -> list[str]:
         return sorted(self.files)
@@ -127,8 +131,12 @@ class RulebookLibrary:
                     )
 
     def _resolve(self, rid: str, seen: tuple[str, ...]) -> Rulebook:
+        if rid in self._resolved:
+            return self._resolved[rid]
         path, rb = self.files[rid]
-        return self._resolve_file(path, rb, seen)
+        resolved = self._resolve_file(path, rb, seen)
+        self._resolved[rid] = resolved
+        return resolved
 
     def _resolve_file(self, path: Path, rb: RulebookFile, seen: tuple[str, ...]) -> Rulebook:
         if rb.id in seen:

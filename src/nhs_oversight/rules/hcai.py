@@ -24,6 +24,7 @@ __all__ = [
     "annual_rate",
     "annual_rates",
     "period_rates",
+    "period_rates_from_totals",
     "REVIEW_COLUMNS",
     "review_assignments",
 ]
@@ -301,18 +302,43 @@ def period_rates(
         [cases per ``per`` a year]; NaN without a positive denominator.
     """
     names = [str(m) for m in months]
-    orgs = organisations[["code", "name", "kind"]].rename(columns={"code": "org_code"})
-    orgs = orgs.assign(apportionment=orgs["kind"].map(COUNTED_APPORTIONMENT))
     inf = infections[infections["month"].isin(names) & infections["organism"].isin(organisms)]
-    grid = orgs.merge(pd.DataFrame({"organism": list(organisms)}), how="cross")
     counted = inf.groupby(["org_code", "organism", "apportionment"], as_index=False).agg(
         cases=("cases", "sum"), months_reported=("month", "nunique")
     )
+    return period_rates_from_totals(organisations, counted, denominators, months, rulebook, organisms)
+
+
+def period_rates_from_totals(
+    organisations: pd.DataFrame,
+    totals: pd.DataFrame,
+    denominators: pd.DataFrame,
+    months: list[Month],
+    rulebook: Rulebook,
+    organisms: tuple[str, ...] = ("cdiff", "mrsa"),
+) -> pd.DataFrame:
+    """:func:`period_rates` from the period's totals (summed in the database).
+
+    Parameters
+    ----------
+    totals : pandas.DataFrame
+        ``org_code, organism, apportionment, cases, months_reported``: the cases of the
+        period's months and how many months were reported, by organisation, organism and
+        apportionment (:func:`nhs_oversight.store.read.infection_totals`).
+
+    See :func:`period_rates` for the others and the result.
+    """
+    orgs = organisations[["code", "name", "kind"]].rename(columns={"code": "org_code"})
+    orgs = orgs.assign(apportionment=orgs["kind"].map(COUNTED_APPORTIONMENT))
+    grid = orgs.merge(pd.DataFrame({"organism": list(organisms)}), how="cross")
+    counted = totals[["org_code", "organism", "apportionment", "cases", "months_reported"]]
     out = grid.merge(counted, on=["org_code", "organism", "apportionment"], how="left")
     out["cases"] = out["cases"].fillna(0).astype("int64")
     out["months_reported"] = out["months_reported"].fillna(0).astype("int64")
-    out["denominator_name"] = out["kind"].map(lambda k: DENOMINATOR[k][0])
-    out["per"] = out["kind"].map(lambda k: float(rulebook.value(DENOMINATOR[k][1])))
+    denominator_of = {k: v[0] for k, v in DENOMINATOR.items()}
+    per_of = {k: float(rulebook.value(v[1])) for k, v in DENOMINATOR.items()}
+    out["denominator_name"] = out["kind"].map(denominator_of)
+    out["per"] = out["kind"].map(per_of).astype("float64")
     weights = pd.Series([str(m.financial_year) for m in months]).value_counts() / len(months)
     den = denominators[denominators["financial_year"].isin(weights.index)].melt(
         id_vars=["org_code", "financial_year"],
@@ -320,13 +346,19 @@ def period_rates(
         var_name="denominator_name",
         value_name="denominator",
     )
-    den["denominator"] = den["denominator"].astype("float64") * den["financial_year"].map(weights)
-    # every year of the period must be present: a missing year leaves no denominator
-    den = den.groupby(["org_code", "denominator_name"]).agg(
-        denominator=("denominator", lambda v: v.sum(min_count=len(v))), years=("financial_year", "nunique")
+    den["denominator"] = den["denominator"].astype("float64") * den["financial_year"].map(weights).astype("float64")
+    # every year of the period must be present, and every year's figure: a missing one leaves no denominator
+    grouped = den.groupby(["org_code", "denominator_name"])
+    den = pd.DataFrame(
+        {
+            "denominator": grouped["denominator"].sum(),
+            "given": grouped["denominator"].count(),
+            "rows": grouped.size(),
+            "years": grouped["financial_year"].nunique(),
+        }
     )
-    den.loc[den["years"] < len(weights), "denominator"] = np.nan
-    out = out.merge(den["denominator"].reset_index(), on=["org_code", "denominator_name"], how="left")
+    den.loc[(den["given"] < den["rows"]) | (den["years"] < len(weights)), "denominator"] = np.nan
+    out = out.merge(den[["denominator"]].reset_index(), on=["org_code", "denominator_name"], how="left")
     out["denominator"] = out["denominator"].astype("float64")
     positive = out["denominator"] > 0
     annualise = 12 / len(months)

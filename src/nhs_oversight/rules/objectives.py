@@ -24,11 +24,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import pandas as pd
 
 from ..explain import NO_TRACE, Trace
-from ..rulebooks import Rulebook
+from ..rulebooks import Rulebook, RuleValue
 
 __all__ = [
     "GROUPS",
@@ -42,6 +43,9 @@ __all__ = [
     "zero_tolerance_objectives",
     "national_line",
     "savings",
+    "median_quartile_table",
+    "uniform_table",
+    "zero_tolerance_table",
 ]
 
 GROUPS = (
@@ -618,3 +622,256 @@ def savings(objectives: pd.DataFrame, rulebook: Rulebook, trace: Trace = NO_TRAC
     if claimed is not None and claimed.value is not None:
         out["claimed_net_saving"] = float(claimed.value)
     return out
+
+
+# --------------------------------------------------------------------------- untraced
+# The same rules over a frame of baselines, for runs that keep no trace: one pass, each
+# decimal computed once. The numbers, groups and reasons are those of the traced functions
+# above (tests/perf check it); ``assumed`` is what the trace's ``assumed_label`` would be.
+
+
+def _assumed(*values: RuleValue | None) -> str:
+    """The names of the assumed or what-if values among those a path uses, in order, once."""
+    return ";".join(dict.fromkeys(v.name for v in values if v is not None and v.status in ("assumed", "what-if")))
+
+
+def _baseline_columns(frame: pd.DataFrame) -> tuple[list[Any], ...]:
+    """``org_code, kind, cases, denominator (None when missing), per, unit, agreed`` as lists."""
+    den = frame["denominator"].astype("float64")
+    denominators = [None if d != d else d for d in den.tolist()]  # NaN → None
+    agreed = [None if a is None or a != a else int(a) for a in frame["agreed"].tolist()]
+    return (
+        frame["org_code"].tolist(),
+        frame["kind"].tolist(),
+        [int(c) for c in frame["cases"].tolist()],
+        denominators,
+        [float(p) for p in frame["per"].tolist()],
+        frame["unit"].tolist(),
+        agreed,
+    )
+
+
+def _table(columns: dict[str, list[Any]]) -> pd.DataFrame:
+    return pd.DataFrame(columns) if columns["org_code"] else pd.DataFrame()
+
+
+def _rates(cases: list[int], denominators: list[Any], pers: list[float]) -> list[Decimal | None]:
+    per_text: dict[float, Decimal] = {}
+    out: list[Decimal | None] = []
+    for c, d, p in zip(cases, denominators, pers):
+        if d is None or not d > 0:
+            out.append(None)
+            continue
+        per = per_text.get(p)
+        if per is None:
+            per = per_text[p] = Decimal(str(p))
+        out.append(Decimal(c) * per / Decimal(str(d)))
+    return out
+
+
+def median_quartile_table(
+    frame: pd.DataFrame,
+    rulebook: Rulebook,
+    *,
+    reduction_name: tuple[str, str] = ("worse_than_median_reduction", "better_than_median_reduction"),
+    period: str = "",
+) -> pd.DataFrame:
+    """:func:`median_quartile_objectives` without traces, over a frame.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        ``org_code, kind, cases, denominator, per, unit, agreed`` (one kind group):
+        what :class:`Baseline` holds, a column each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`median_quartile_objectives`, and ``assumed``.
+    """
+    worse_cut, better_cut = rulebook[reduction_name[0]], rulebook[reduction_name[1]]
+    median_p, quartile_p = rulebook["median_percentile"], rulebook["best_quartile_percentile"]
+    method = rulebook["quantile_method"]
+    if method.value != "linear":
+        raise ValueError(f"{rulebook.id}: unknown quantile_method {method.value!r}; expected linear")
+    exemption = rulebook.values.get("exemption_below_cases")
+    exempt_below = int(exemption.value) if exemption is not None and exemption.value is not None else None
+    rounder = _rounder(rulebook)
+    small_limit = rulebook["small_organisation_below_cases"]
+    small_below = int(small_limit.value)
+    begin = (rulebook["baseline_start_offset_months"], rulebook["baseline_months"], small_limit)
+    national = (median_p, quartile_p, method)
+    target = (rulebook["target_cases_rounding"], rulebook["target_denominator"])
+    labels = {
+        "no_rate": _assumed(*begin),
+        "exempt": _assumed(*begin, *national, exemption, *target),
+        "worse_than_median": _assumed(*begin, *national, worse_cut, *target),
+        "better_than_median": _assumed(*begin, *national, better_cut, *target),
+        "best_quartile": _assumed(*begin, *national, rulebook["best_quartile_default"], *target),
+    }
+    codes, kinds, cases, dens, pers, units, agreed = _baseline_columns(frame)
+    rates = _rates(cases, dens, pers)
+    present = [r for r in rates if r is not None]
+    median = quantile_inc(present, median_p.value) if present else None
+    quartile = quantile_inc(present, quartile_p.value) if present else None
+    worse = Decimal(str(worse_cut.value))
+    better = Decimal(str(better_cut.value))
+    worse_pct, better_pct = f"{worse:.0%}", f"{better:.0%}"
+    median_text = None if median is None else _d(median)
+    quartile_text = None if quartile is None else _d(quartile)
+    out: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "org_code", "kind", "baseline_cases", "denominator", "baseline_rate", "agreed_cases", "group",
+            "target_rate", "target_cases", "small_organisation", "locally_set", "reason", "assumed",
+        )
+    }  # fmt: skip
+    for code, kind, c, d, p, unit, a, r in zip(codes, kinds, cases, dens, pers, units, agreed, rates):
+        small = c < small_below
+        out["org_code"].append(code)
+        out["kind"].append(kind)
+        out["baseline_cases"].append(c)
+        out["denominator"].append(d)
+        out["baseline_rate"].append(None if r is None else float(r))
+        out["agreed_cases"].append(a)
+        out["small_organisation"].append(small)
+        if r is None or median is None or quartile is None:
+            out["group"].append("no_rate")
+            out["target_rate"].append(None)
+            out["target_cases"].append(None)
+            out["locally_set"].append(False)
+            out["reason"].append(f"no {unit} figure for the baseline: no rate, no objective")
+            out["assumed"].append(labels["no_rate"])
+            continue
+        per_label = f"per {p:,.0f} {unit}"
+        locally = False
+        if exempt_below is not None and c < exempt_below:
+            group, goal = "exempt", r
+            text = f"{c} baseline cases < {exemption.value}: exempt from reducing → keep the rate {_d(r)} {per_label}"  # type: ignore[union-attr]
+        elif r > median:
+            reduced = (1 - worse) * r
+            group, goal = "worse_than_median", min(median, reduced)
+            which = "the median" if median <= reduced else f"{worse_pct} less"
+            text = (
+                f"rate {_d(r)} is above the median {median_text}: reduce to the median or by {worse_pct}, "
+                f"whichever is greater → {which}, {_d(goal)} {per_label}"
+            )
+        elif r > quartile:
+            reduced = (1 - better) * r
+            group, goal = "better_than_median", max(quartile, reduced)
+            which = (
+                "the best quartile"
+                if quartile > reduced
+                else (f"{better_pct} less" if reduced > quartile else f"{better_pct} less, which is the best quartile")
+            )
+            where = "at" if r == median else "below"
+            text = (
+                f"rate {_d(r)} is {where} the median {median_text} and above the best quartile {quartile_text}: "
+                f"reduce to the best quartile or by {better_pct}, whichever is less → {which}, "
+                f"{_d(goal)} {per_label}"
+            )
+        else:
+            group, goal, locally = "best_quartile", r, True
+            where = "at" if r == quartile else "below"
+            text = (
+                f"rate {_d(r)} is {where} the best-quartile boundary {quartile_text}: set locally, "
+                f"aiming to maintain performance → keep {_d(goal)} {per_label}"
+            )
+        n = rounder(goal * Decimal(str(d)) / Decimal(str(p)))
+        if locally:
+            if a is None:
+                text += f" = {n} cases by default, to be set locally"
+            else:
+                text += f"; {a} cases agreed locally (default {n})"
+                n = a
+        else:
+            text = f"{text} = {n} cases"
+        out["group"].append(group)
+        out["target_rate"].append(float(goal))
+        out["target_cases"].append(n)
+        out["locally_set"].append(locally)
+        out["reason"].append(text)
+        out["assumed"].append(labels[group])
+    return _table(out)
+
+
+def uniform_table(frame: pd.DataFrame, rulebook: Rulebook, reduction: float, *, period: str = "") -> pd.DataFrame:
+    """:func:`uniform_objectives` without traces, over a frame (see :func:`median_quartile_table`)."""
+    cut = Decimal(str(reduction))
+    keep = 1 - cut
+    cut_pct = f"{cut:.0%}"
+    rounder = _rounder(rulebook)
+    small_limit = rulebook["small_organisation_below_cases"]
+    small_below = int(small_limit.value)
+    label = _assumed(
+        rulebook["baseline_start_offset_months"],
+        rulebook["baseline_months"],
+        small_limit,
+        rulebook["national_reduction"],
+        rulebook["target_cases_rounding"],
+        rulebook["allocation_method"],
+    )
+    codes, kinds, cases, dens, pers, units, agreed = _baseline_columns(frame)
+    rates = _rates(cases, dens, pers)
+    out: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "org_code", "kind", "baseline_cases", "denominator", "baseline_rate", "agreed_cases", "group",
+            "target_rate", "target_cases", "small_organisation", "locally_set", "reason", "assumed",
+        )
+    }  # fmt: skip
+    for code, kind, c, d, p, a, r in zip(codes, kinds, cases, dens, pers, agreed, rates):
+        exact = Decimal(c) * keep
+        n = rounder(exact)
+        text = f"{c} baseline cases less {cut_pct} = {_d(exact, 2)} → {n} cases (rounded half up)"
+        if a is not None and a != n:
+            text += f"; agreed locally: {a}"
+        out["org_code"].append(code)
+        out["kind"].append(kind)
+        out["baseline_cases"].append(c)
+        out["denominator"].append(d)
+        out["baseline_rate"].append(None if r is None else float(r))
+        out["agreed_cases"].append(a)
+        out["group"].append("uniform")
+        out["target_rate"].append(None if r is None else float(Decimal(n) * Decimal(str(p)) / Decimal(str(d))))
+        out["target_cases"].append(n)
+        out["small_organisation"].append(c < small_below)
+        out["locally_set"].append(False)
+        out["reason"].append(text)
+        out["assumed"].append(label)
+    return _table(out)
+
+
+def zero_tolerance_table(frame: pd.DataFrame, rulebook: Rulebook, *, period: str = "") -> pd.DataFrame:
+    """:func:`zero_tolerance_objectives` without traces, over a frame (see :func:`median_quartile_table`)."""
+    objective = rulebook["objective_cases"]
+    small_limit = rulebook["small_organisation_below_cases"]
+    small_below = int(small_limit.value)
+    label = _assumed(
+        rulebook["baseline_start_offset_months"],
+        rulebook["baseline_months"],
+        small_limit,
+        objective,
+        rulebook["post_infection_review_required"],
+    )
+    text = f"zero tolerance: objective {objective.value} cases; every case has a post-infection review"
+    codes, kinds, cases, dens, pers, units, agreed = _baseline_columns(frame)
+    rates = _rates(cases, dens, pers)
+    n = len(codes)
+    return _table(
+        {
+            "org_code": codes,
+            "kind": kinds,
+            "baseline_cases": cases,
+            "denominator": dens,
+            "baseline_rate": [None if r is None else float(r) for r in rates],
+            "agreed_cases": agreed,
+            "group": ["zero_tolerance"] * n,
+            "target_rate": [0.0] * n,
+            "target_cases": [int(objective.value)] * n,
+            "small_organisation": [c < small_below for c in cases],
+            "locally_set": [False] * n,
+            "reason": [text] * n,
+            "assumed": [label] * n,
+        }
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 import pandas as pd
 
@@ -26,6 +26,7 @@ __all__ = [
     "row_trajectory",
     "contract_penalty",
     "monitor",
+    "monitor_table",
 ]
 
 MONITOR_COLUMNS = [
@@ -222,3 +223,77 @@ def monitor(
             }
         )
     return pd.DataFrame(rows, columns=MONITOR_COLUMNS)
+
+
+def monitor_table(
+    objectives: pd.DataFrame,
+    ytd_cases: pd.DataFrame,
+    quarter: Quarter,
+    rulebooks: dict[str, Rulebook],
+) -> pd.DataFrame:
+    """:func:`monitor` without traces: the same rows, each trajectory computed once per
+    objective (tests/perf check that the two agree)."""
+    merged = objectives.merge(ytd_cases, on=["org_code", "organism"], how="left")
+    merged["cases"] = merged["cases"].fillna(0).astype("int64")
+    n = quarter.number
+    qs = ("q1", "q2", "q3", "q4")
+    given = merged[list(qs)].notna().all(axis=1) if all(q in merged for q in qs) else pd.Series(False, merged.index)
+    agreed_at = (
+        pd.to_numeric(merged[qs[n - 1]], errors="coerce").where(given) if qs[n - 1] in merged else given * float("nan")
+    )
+    out: dict[str, list[Any]] = {c: [] for c in MONITOR_COLUMNS}
+    memo: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    label = str(quarter)
+    for code, kind, organism, objective, obj_source, ytd, has_agreed, agreed in zip(
+        merged["org_code"].tolist(),
+        merged["kind"].tolist(),
+        merged["organism"].tolist(),
+        merged["objective"].tolist(),
+        merged["objective_source"].tolist(),
+        merged["cases"].tolist(),
+        given.tolist(),
+        agreed_at.tolist(),
+    ):
+        objective = int(objective)
+        agreed_n = int(agreed) if has_agreed else None
+        key = (organism, objective, agreed_n)
+        found = memo.get(key)
+        if found is None:
+            rb = rulebooks[organism]
+            shares, rounding = rb["trajectory_shares"], rb["trajectory_rounding"]
+            trajectory = year_to_date_trajectory(
+                objective, n, shares, rounding, None if agreed_n is None else (0,) * (n - 1) + (agreed_n,)
+            )
+            how = "agreed trajectory" if has_agreed else f"{shares.value[n - 1]:.0%} of the objective"
+            assumed = [] if has_agreed else [v.name for v in (shares, rounding) if v.status in ("assumed", "what-if")]
+            found = memo[key] = (trajectory, _fmt(trajectory), how, ";".join(assumed), rb)
+        trajectory, shown, how, assumed_label, rb = found
+        ytd = int(ytd)
+        if ytd > objective:
+            status = "objective_exceeded"
+        elif ytd > trajectory:
+            status = "above_trajectory"
+        else:
+            status = "on_trajectory"
+        reason = (
+            f"{ytd} cases to the end of {label} against a trajectory of {shown} ({how}) "
+            f"and an annual objective of {objective}: {status.replace('_', ' ')}"
+        )
+        penalty = contract_penalty(ytd, objective, rb)
+        if penalty is not None:
+            reason += f"; penalty £{penalty:,.0f} ({max(0, ytd - objective)} cases above the objective)"
+        out["org_code"].append(code)
+        out["kind"].append(kind)
+        out["organism"].append(organism)
+        out["quarter"].append(label)
+        out["ytd_cases"].append(ytd)
+        out["trajectory"].append(float(trajectory))
+        out["objective"].append(objective)
+        out["objective_source"].append(obj_source)
+        out["status"].append(status)
+        out["cases_to_objective"].append(objective - ytd)
+        out["penalty"].append(penalty)
+        out["reason"].append(reason)
+        out["rulebook"].append(rb.label)
+        out["assumed"].append(assumed_label)
+    return pd.DataFrame(out, columns=MONITOR_COLUMNS)

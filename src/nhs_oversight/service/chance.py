@@ -59,7 +59,16 @@ def _targets(
         if quarter is None:
             target = objectives["objective"].astype(float)
         else:
-            values = [float(row_trajectory(r, quarter.number, rb)[0]) for r in objectives.itertuples(index=False)]
+            memo: dict[tuple, float] = {}  # a trajectory depends on the objective and any agreed one only
+            values = []
+            for r in objectives.itertuples(index=False):
+                key = (
+                    r.objective,
+                    *(None if pd.isna(getattr(r, q)) else int(getattr(r, q)) for q in ("q1", "q2", "q3", "q4")),
+                )
+                if key not in memo:
+                    memo[key] = float(row_trajectory(r, quarter.number, rb)[0])
+                values.append(memo[key])
             target = pd.Series(values, index=objectives.index, dtype=float)
         frames.append(objectives[["org_code", "kind", "organism"]].assign(objective=target))
     if not frames:

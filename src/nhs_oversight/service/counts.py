@@ -10,12 +10,16 @@ from ..explain import Trace
 from ..periods import FinancialYear, Month
 from ..regimes import COUNTING
 from ..rulebooks import Rulebook, RulebookLibrary
-from ..rules.hcai import annual_rate, annual_rates
+from ..rules.hcai import annual_rate, period_rates_from_totals
 from ..stats.poisson import rate_ci
 from ..store import read_table
+from ..store.read import infection_totals
 from .common import AssessmentError
 from .data import organisations_of_year
 from .rulebooks import choose_rulebook
+
+#: The organisms of ``rates`` (``rules.hcai.annual_rates``'s).
+ORGANISMS = ("cdiff", "mrsa")
 
 __all__ = ["rates_for_year", "explain_counts", "national_totals"]
 
@@ -70,13 +74,15 @@ def rates_for_year(
     rb = choose_rulebook(library, COUNTING, year, rulebook, what_if)
     months = [str(m) for m in year.months()]
     orgs = read_table(engine, "organisations")
-    frame = annual_rates(
+    frame = period_rates_from_totals(
         organisations_of_year(orgs, year, rb),
-        read_table(engine, "infections", month=months),
+        infection_totals(engine, ORGANISMS, months),  # summed in the database
         read_table(engine, "denominators", financial_year=str(year)),
-        year,
+        year.months(),
         rb,
+        ORGANISMS,
     )
+    frame.insert(4, "financial_year", str(year))  # as rules.hcai.annual_rates
     return _label_rates(frame, rb), rb
 
 

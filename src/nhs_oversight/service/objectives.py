@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -12,18 +16,22 @@ from ..explain import Trace
 from ..periods import FinancialYear, Month, Quarter
 from ..regimes import COUNTING, objective_regime
 from ..rulebooks import Rulebook, RulebookLibrary
-from ..rules.hcai import COUNTED_APPORTIONMENT, period_rates, review_assignments
+from ..rules.hcai import COUNTED_APPORTIONMENT, period_rates_from_totals, review_assignments
 from ..rules.objectives import (
     OBJECTIVE_COLUMNS,
     Baseline,
     median_quartile_objectives,
+    median_quartile_table,
     national_line,
     savings,
     uniform_objectives,
+    uniform_table,
     zero_tolerance_objectives,
+    zero_tolerance_table,
 )
-from ..rules.trajectories import monitor
+from ..rules.trajectories import monitor_table
 from ..store import read_table
+from ..store.read import counted_cases_by_quarter, data_version, infection_totals
 from .common import AssessmentError
 from .data import organisations_of_year
 from .rulebooks import choose_rulebook
@@ -38,11 +46,45 @@ __all__ = [
     "savings_for_year",
     "reviews_for_year",
     "year_to_date_cases",
+    "cached",
 ]
 
 #: Organisations are compared within their group: trusts with trusts, PCTs with PCTs.
 KIND_GROUPS = {"trust": ("foundation_trust", "nhs_trust", "independent"), "pct": ("pct", "ccg")}
 _UNIT = {"bed_days": "bed-days", "population": "population"}
+
+T = TypeVar("T")
+
+#: Results computed at one ``data_version`` of a database, by engine (dropped with it) and
+#: key; the oldest go first beyond :data:`_CACHE_SIZE` per engine.
+_CACHE: weakref.WeakKeyDictionary[Engine, OrderedDict[Hashable, Any]] = weakref.WeakKeyDictionary()
+_CACHE_SIZE = 64
+
+
+def cached(engine: Engine, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()`` once per database state: a result keyed by ``key`` (the use case, the
+    period, the rulebook's label and the what-if values) and the database's ``data_version``,
+    which every import and decision raises. Callers must not change what it returns."""
+    store = _CACHE.setdefault(engine, OrderedDict())
+    full = (data_version(engine), key)
+    if full in store:
+        store.move_to_end(full)
+        return store[full]  # type: ignore[no-any-return]
+    value = compute()
+    store[full] = value
+    while len(store) > _CACHE_SIZE:
+        store.popitem(last=False)
+    return value
+
+
+def organisations(engine: Engine) -> pd.DataFrame:
+    """The organisations table, read once per database state (a copy: change it freely)."""
+    return cached(engine, ("table", "organisations"), lambda: read_table(engine, "organisations")).copy()
+
+
+def _frozen(settings: dict[str, object] | None) -> tuple:
+    """What-if settings as a hashable key."""
+    return tuple(sorted((k, repr(v)) for k, v in (settings or {}).items()))
 
 
 @dataclass
@@ -95,6 +137,7 @@ def objectives_for_year(
     kind: str | None = None,
     method: str | None = None,
     reduction: float | None = None,
+    traces: bool = True,
 ) -> ObjectivesResult:
     """MRSA or C. difficile objectives for every organisation (INTERFACE.md columns).
 
@@ -113,13 +156,36 @@ def objectives_for_year(
         C. difficile allocation (``--method``), recorded as a what-if of ``allocation_method``.
     reduction : float, optional
         C. difficile national reduction (``--reduction``), recorded as a what-if.
+    traces : bool
+        Build a trace per organisation (``explain``); without them the same numbers are
+        computed in one pass, and computed once per database state (:func:`cached`).
     """
     settings = _what_if(what_if, allocation_method=method, national_reduction=reduction)
     rb = choose_rulebook(library, objective_regime(organism), year, rulebook, settings)
+    if traces:
+        return _objectives_for_year(engine, library, organism, year, rb, baseline, kind, traces=True)
+    key = ("objectives", organism, str(year), rb.label, _frozen(settings), str(baseline), kind)
+    result = cached(
+        engine, key, lambda: _objectives_for_year(engine, library, organism, year, rb, baseline, kind, traces=False)
+    )
+    return replace(result, table=result.table.copy(), national=dict(result.national) if result.national else None)
+
+
+def _objectives_for_year(
+    engine: Engine,
+    library: RulebookLibrary,
+    organism: str,
+    year: FinancialYear,
+    rb: Rulebook,
+    baseline: FinancialYear | None,
+    kind: str | None,
+    *,
+    traces: bool,
+) -> ObjectivesResult:
     counting = choose_rulebook(library, COUNTING, year)
     months = baseline_months(rb, year, baseline)
     period = _period_label(months)
-    orgs = read_table(engine, "organisations")
+    orgs = organisations(engine)
     if kind is not None:
         orgs = orgs[orgs["kind"].isin(KIND_GROUPS[kind])]
     if orgs.empty:
@@ -130,17 +196,33 @@ def objectives_for_year(
             f"none of these organisations existed in {year} (PCTs to March 2013, CCGs from April 2013: "
             f"{counting.id} kinds_in_force)"
         )
-    infections = read_table(engine, "infections", organism=organism, month=[str(m) for m in months])
+    totals = infection_totals(
+        engine, (organism,), [str(m) for m in months], kinds=None if kind is None else KIND_GROUPS[kind]
+    )
     years = sorted({str(m.financial_year) for m in months})
     denominators = read_table(engine, "denominators", financial_year=years)
     agreed = read_table(engine, "objectives", organism=organism, financial_year=str(year))
     agreed_cases = dict(zip(agreed["org_code"], agreed["objective_cases"].astype(int)))
-    rates = period_rates(orgs, infections, denominators, months, counting, organisms=(organism,))
-    traces: dict[str, Trace] = {}
+    rates = period_rates_from_totals(orgs, totals, denominators, months, counting, organisms=(organism,))
+    trace_of: dict[str, Trace] = {}
     frames = []
     for kinds in KIND_GROUPS.values():
         part = rates[rates["kind"].isin(kinds)]
         if part.empty:
+            continue
+        if not traces:
+            frame = pd.DataFrame(
+                {
+                    "org_code": part["org_code"],
+                    "kind": part["kind"],
+                    "cases": part["cases"],
+                    "denominator": part["denominator"],
+                    "per": part["per"],
+                    "unit": part["denominator_name"].map(_UNIT),
+                    "agreed": [agreed_cases.get(c) for c in part["org_code"]],
+                }
+            )
+            frames.append(_apply_method_untraced(organism, rb, frame, period))
             continue
         baselines = [
             Baseline(
@@ -154,24 +236,44 @@ def objectives_for_year(
             )
             for r in part.itertuples(index=False)
         ]
-        frames.append(_apply_method(organism, rb, baselines, period, traces))
+        frames.append(_apply_method(organism, rb, baselines, period, trace_of))
     table = pd.concat(frames, ignore_index=True)
     table["organism"] = organism
     table["financial_year"] = str(year)
     table["baseline_period"] = period
     table["rulebook"] = rb.label
-    table["assumed"] = [traces[c].assumed_label() for c in table["org_code"]]
-    for trace in traces.values():
+    if traces:
+        table["assumed"] = [trace_of[c].assumed_label() for c in table["org_code"]]
+    for trace in trace_of.values():
         trace.period = str(year)
     trusts = table[table["kind"].isin(KIND_GROUPS["trust"])]
     national = None
     zero_tolerance = "reduction_method" in rb.values and rb.value("reduction_method") == "zero-tolerance"
     if len(trusts) and not zero_tolerance:  # under zero tolerance every objective is 0: no national line
         # like with like: every case trusts reported in the baseline, as the published national figures count
-        all_cases = int(infections.loc[infections["apportionment"] != "population", "cases"].sum())
+        all_cases = int(totals.loc[totals["apportionment"] != "population", "cases"].sum())
         asked = rb.values.get("national_reduction")
         national = national_line(trusts, rb, None if asked is None else float(asked.value), all_cases)
-    return ObjectivesResult(table[OBJECTIVE_COLUMNS], rb, period, national, traces)
+    return ObjectivesResult(table[OBJECTIVE_COLUMNS], rb, period, national, trace_of)
+
+
+def _apply_method_untraced(organism: str, rb: Rulebook, frame: pd.DataFrame, period: str) -> pd.DataFrame:
+    """:func:`_apply_method` without traces (the same numbers and reasons, and ``assumed``)."""
+    if organism == "mrsa":
+        method = rb.value("reduction_method")
+        if method == "zero-tolerance":
+            return zero_tolerance_table(frame, rb, period=period)
+        if method == "median-quartile":
+            return median_quartile_table(frame, rb, period=period)
+        raise AssessmentError(f"{rb.id}: unknown reduction_method {method!r}")
+    method = rb.value("allocation_method")
+    if method == "uniform":
+        return uniform_table(frame, rb, float(rb.value("national_reduction")), period=period)
+    if method == "median-quartile":
+        return median_quartile_table(
+            frame, rb, reduction_name=("median_quartile_reduction", "median_quartile_reduction"), period=period
+        )
+    raise AssessmentError(f"{rb.id}: unknown allocation_method {method!r}; expected uniform or median-quartile")
 
 
 def _apply_method(
@@ -205,16 +307,37 @@ def objectives_in_force(
     year: FinancialYear,
     rulebook: str | None = None,
     what_if: dict[str, object] | None = None,
+    kind: str | None = None,
 ) -> tuple[pd.DataFrame, Rulebook]:
     """Each organisation's objective for the year: the agreed one of ``objectives.csv``
-    where there is one, else the engine's.
+    where there is one, else the engine's (of one kind group, ``trust`` or ``pct``, when
+    ``kind`` is given: the others' objectives do not change theirs).
 
     Returns
     -------
     (pandas.DataFrame, Rulebook)
         ``org_code, kind, organism, objective, objective_source, q1..q4``, and the rulebook.
     """
-    result = objectives_for_year(engine, library, organism, year, rulebook=rulebook, what_if=what_if)
+    rb = choose_rulebook(library, objective_regime(organism), year, rulebook, what_if)
+    key = ("objectives in force", organism, str(year), rb.label, _frozen(what_if), kind)
+    table, chosen = cached(
+        engine, key, lambda: _objectives_in_force(engine, library, organism, year, rulebook, what_if, kind)
+    )
+    return table.copy(), chosen
+
+
+def _objectives_in_force(
+    engine: Engine,
+    library: RulebookLibrary,
+    organism: str,
+    year: FinancialYear,
+    rulebook: str | None,
+    what_if: dict[str, object] | None,
+    kind: str | None,
+) -> tuple[pd.DataFrame, Rulebook]:
+    result = objectives_for_year(
+        engine, library, organism, year, rulebook=rulebook, what_if=what_if, kind=kind, traces=False
+    )
     engine_rows = result.table[result.table["target_cases"].notna()]
     out = pd.DataFrame(
         {
@@ -227,8 +350,10 @@ def objectives_in_force(
     )
     agreed = read_table(engine, "objectives", organism=organism, financial_year=str(year))
     if len(agreed):
-        kinds = read_table(engine, "organisations")[["code", "kind"]].rename(columns={"code": "org_code"})
+        kinds = organisations(engine)[["code", "kind"]].rename(columns={"code": "org_code"})
         agreed = agreed.merge(kinds, on="org_code")
+        if kind is not None:
+            agreed = agreed[agreed["kind"].isin(KIND_GROUPS[kind])]
         agreed = pd.DataFrame(
             {
                 "org_code": agreed["org_code"],
@@ -276,7 +401,7 @@ def monitor_quarter(
         except (NotFound, ValueError) as exc:
             raise AssessmentError(f"{organism}: {exc}") from None
         ytd = year_to_date_cases(engine, organism, quarter)
-        frames.append(monitor(objectives, ytd, quarter, {organism: rb}))
+        frames.append(monitor_table(objectives, ytd, quarter, {organism: rb}))
     table = pd.concat(frames, ignore_index=True)
     if kind is not None:
         table = table[table["kind"].isin(KIND_GROUPS[kind])]
@@ -294,7 +419,7 @@ def savings_for_year(
 
     Counts trusts only: PCTs answer for the same cases again.
     """
-    result = objectives_for_year(engine, library, organism, year, kind="trust", **options)  # type: ignore[arg-type]
+    result = objectives_for_year(engine, library, organism, year, kind="trust", traces=False, **options)  # type: ignore[arg-type]
     trace = Trace.start("England (trusts)", str(year), f"{organism}-savings", result.rulebook)
     return savings(result.table, result.rulebook, trace), result, trace
 
@@ -315,13 +440,9 @@ def reviews_for_year(engine: Engine, year: FinancialYear) -> pd.DataFrame:
 
 def year_to_date_cases(engine: Engine, organism: str, quarter: Quarter, codes: list[str] | None = None) -> pd.DataFrame:
     """``org_code, organism, cases``: cases from 1 April to the end of ``quarter``, each
-    organisation counting the apportionment of its kind."""
-    months = [str(m) for m in quarter.year_to_date_months()]
-    filters: dict[str, object] = {"organism": organism, "month": months}
-    if codes is not None:
-        filters["org_code"] = codes
-    inf = read_table(engine, "infections", **filters)
-    orgs = read_table(engine, "organisations")[["code", "kind"]].rename(columns={"code": "org_code"})
-    inf = inf.merge(orgs, on="org_code")
-    counted = inf[inf["apportionment"] == inf["kind"].map(COUNTED_APPORTIONMENT)]
-    return counted.groupby(["org_code", "organism"], as_index=False)["cases"].sum()
+    organisation counting the apportionment of its kind (summed in the database)."""
+    months = quarter.year_to_date_months()
+    by_quarter = counted_cases_by_quarter(
+        engine, (organism,), str(months[0]), str(months[-1]), COUNTED_APPORTIONMENT, org_codes=codes
+    )
+    return by_quarter.groupby(["org_code", "organism"], as_index=False)["cases"].sum()

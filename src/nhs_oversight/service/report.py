@@ -165,7 +165,8 @@ def _group_counts(table: pd.DataFrame) -> list[list[object]]:
         )
         if g in counts.columns
     ]
-    return [["", *cols]] + [[idx, *[int(counts.at[idx, c]) for c in cols]] for idx in counts.index]
+    header: list[object] = ["", *cols]
+    return [header] + [[idx, *[int(v) for v in counts.loc[idx, cols]]] for idx in counts.index]
 
 
 def objectives_section(engine: Engine, library: RulebookLibrary, years: list[FinancialYear]) -> dict | None:
@@ -204,6 +205,7 @@ def objectives_section(engine: Engine, library: RulebookLibrary, years: list[Fin
     return {
         "year": str(fy),
         "quarter": str(q4),
+        "spc": spc_section(engine, library, monitoring, fy),
         "mrsa_rulebook": mrsa.rulebook.id,
         "cdiff_rulebook": cdiff.rulebook.id,
         "mrsa_groups": _group_counts(mrsa.table),
@@ -222,6 +224,47 @@ def objectives_section(engine: Engine, library: RulebookLibrary, years: list[Fin
         "rows": rows,
         "summary": summary,
     }
+
+
+#: How many trusts the report charts: those furthest past their C. difficile objective.
+SPC_TRUSTS = 4
+
+
+def spc_section(
+    engine: Engine, library: RulebookLibrary, monitoring: pd.DataFrame, year: FinancialYear
+) -> list[dict[str, Any]]:
+    """SPC charts of the trusts whose C. difficile monitoring status is worst at the year's end
+    (furthest past their objective), over their months to the end of ``year``. Each chart is
+    the rulebook's default unless its mean is below ``spc_xmr_min_mean`` cases a month, when
+    the c chart its warning points to is drawn instead."""
+    from ..periods import Month
+    from ..regimes import SPC
+    from .spc import spc_for_organisation
+
+    cdiff = monitoring[(monitoring["organism"] == "cdiff") & (monitoring["status"] == "objective_exceeded")]
+    worst = cdiff.sort_values(["cases_to_objective", "org_code"]).head(SPC_TRUSTS)
+    rb = choose_rulebook(library, SPC, year)
+    names = dict(zip(*read_table(engine, "organisations")[["code", "name"]].to_numpy().T))
+    charts = []
+    for code in worst["org_code"]:
+        first = Month(year.start_year - 2, 4)
+        table, _, warning = spc_for_organisation(engine, library, code, "cdiff", first=first, last=year.months()[-1])
+        if warning is not None:
+            table, _, _ = spc_for_organisation(
+                engine, library, code, "cdiff", first=first, last=year.months()[-1], chart="c"
+            )
+        charts.append(
+            {
+                "org_code": code,
+                "name": names.get(code, code),
+                "chart": str(table["chart"].iloc[0]),
+                "rulebook": rb.id,
+                "signals": int((table["special_cause"] != "neither").sum()),
+                "rows": table.to_dict("records"),
+                "note": warning or "",
+            }
+        )
+    return charts
 
 
 def governance_quarter(engine: Engine, library: RulebookLibrary) -> Quarter | None:
@@ -265,7 +308,7 @@ def governance_section(engine: Engine, library: RulebookLibrary) -> dict | None:
         "quarter": str(q),
         "previous": str(q - 1),
         "rulebook": now["rulebook"].iloc[0],
-        "distribution": [["", *cols]] + [[k, *[int(distribution.at[k, c]) for c in cols]] for k in distribution.index],
+        "distribution": [["", *cols]] + [[k, *[int(v) for v in distribution.loc[k, cols]]] for k in distribution.index],
         "published_pending": int(now["decision"].str.startswith("pending").sum()),
         "escalations": int(now["escalation"].sum()),
         "moved_down": moved[moved["direction"] == "down"].to_dict("records"),

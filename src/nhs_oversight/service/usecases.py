@@ -159,6 +159,7 @@ def objectives(
         kind=kind,
         method=method,
         reduction=reduction,
+        traces=traces,
     )
     table = result.table
     extra: dict[str, Any] = {"baseline_period": result.baseline_period}

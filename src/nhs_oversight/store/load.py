@@ -24,6 +24,8 @@ from .tables import DATA_TABLES, import_files, imports
 __all__ = ["ImportSummary", "load_dataset"]
 
 _CHUNK = 5000
+#: Rows of a frame turned into tuples and written at a time.
+_SLICE = 100_000
 _MISSING: Any = object()
 
 
@@ -97,31 +99,44 @@ def _write_table(conn: Connection, table: Table, frame: pd.DataFrame, merge: boo
     others = [c for c in names if c not in keys]
     other_at = [names.index(c) for c in others]
     existing: dict[tuple, tuple] = {}
-    if merge:
+    if merge and conn.execute(select(table.c[keys[0]]).limit(1)).first() is not None:
         for row in conn.execute(select(*[table.c[k] for k in keys], *[table.c[c] for c in others])):
             existing[tuple(row[: len(keys)])] = tuple(row[len(keys) :])
-    fresh, changed = [], []
-    for r in _rows(frame, table):
-        key = tuple(r[i] for i in key_at)
-        old = existing.get(key, _MISSING)
-        if old is _MISSING:
-            fresh.append(r)
-        elif old != tuple(r[i] for i in other_at):
-            changed.append(r)
-    _insert(conn, table, fresh)
-    if changed and others:
+    stmt = None
+    if others:
         stmt = (
             update(table)
             .where(and_(*[table.c[k] == bindparam(f"k_{k}") for k in keys]))
             .values({c: bindparam(f"v_{c}") for c in others})
         )
-        params = [
-            {**{f"k_{k}": r[i] for k, i in zip(keys, key_at)}, **{f"v_{c}": r[i] for c, i in zip(others, other_at)}}
-            for r in changed
-        ]
-        for start in range(0, len(params), _CHUNK):
-            conn.execute(stmt, params[start : start + _CHUNK])
-    return len(fresh), len(changed)
+    inserted = updated = 0
+    # a slice at a time: the rows as tuples never exist for the whole table at once
+    for start in range(0, len(frame), _SLICE):
+        fresh, changed = [], []
+        for r in _rows(frame.iloc[start : start + _SLICE], table):
+            if not existing:
+                fresh.append(r)
+                continue
+            key = tuple(r[i] for i in key_at)
+            old = existing.get(key, _MISSING)
+            if old is _MISSING:
+                fresh.append(r)
+            elif old != tuple(r[i] for i in other_at):
+                changed.append(r)
+        _insert(conn, table, fresh)
+        if changed and stmt is not None:
+            params = [
+                {
+                    **{f"k_{k}": r[i] for k, i in zip(keys, key_at)},
+                    **{f"v_{c}": r[i] for c, i in zip(others, other_at)},
+                }
+                for r in changed
+            ]
+            for at in range(0, len(params), _CHUNK):
+                conn.execute(stmt, params[at : at + _CHUNK])
+        inserted += len(fresh)
+        updated += len(changed)
+    return inserted, updated
 
 
 def _write(

@@ -20,10 +20,14 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, DateTime, Engine, ForeignKey, Index, Integer, String, Table, Text, delete, select
 
 from .engine import write_transaction
+
+if TYPE_CHECKING:  # pragma: no cover
+    from argon2 import PasswordHasher
 from .tables import DATA_TABLES, metadata
 
 __all__ = [
@@ -108,7 +112,7 @@ def generate_password() -> str:
     return secrets.token_urlsafe(18)
 
 
-def _hasher():  # type: ignore[no-untyped-def]
+def _hasher() -> PasswordHasher:
     from argon2 import PasswordHasher
 
     return PasswordHasher()

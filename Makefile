@@ -34,6 +34,8 @@ bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/chance.py
 	$(BIN)/python bench/objectives.py --copies 100 --repeat 1
+	$(BIN)/python bench/stats.py
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -44,6 +44,7 @@ def build_report(engine: Engine, library: RulebookLibrary, context: ReportContex
     variables = report_sections(engine, library)
     if variables["small_numbers"] is not None:
         variables["small_numbers"].update(_small_numbers_figures(variables["small_numbers"], context.figures_dir))
+    variables.update(_spc_figures(variables.get("objectives")))
     variables.update(
         {
             "title": "NHS oversight report" + (" (demo data)" if context.demo else ""),
@@ -91,6 +92,26 @@ def _small_numbers_figures(section: dict[str, Any], figures_dir: Path | None) ->
         "chance_svg": chance_svg,
         "pngs": [p for p in (funnel_png, chance_png) if p],
     }
+
+
+def _spc_figures(objectives: dict[str, Any] | None) -> dict[str, Any]:
+    """The SPC charts of the objectives section, drawn the dashboard's way (present.charts)."""
+    charts = (objectives or {}).get("spc") or []
+    if not charts:
+        return {"spc_figures": [], "chart_assets": "", "spc_rulebook": ""}
+    from ..present import charts as draw
+
+    figures = [
+        draw.figure_html(
+            draw.spc_figure(
+                c["rows"],
+                title=f"{c['name']} ({c['org_code']}): C. difficile, {c['chart']} chart, {c['signals']} signal(s)",
+            ),
+            links=False,
+        )
+        for c in charts
+    ]
+    return {"spc_figures": figures, "chart_assets": draw.inline_assets(), "spc_rulebook": charts[0]["rulebook"]}
 
 
 def render_report(variables: dict[str, Any], path: Path) -> Path:

@@ -223,13 +223,23 @@ class Page:
 
     def click_and_wait(self, element: Any, timeout: float = 120) -> None:
         """Click a link or button that loads a new page, and wait for it (and its figures)."""
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
 
         old = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
-        WebDriverWait(self.driver, timeout).until(expected_conditions.staleness_of(old))
+
+        def gone(driver: Any) -> bool:
+            # Chromium sometimes reports a replaced page's node as "not in the document" instead
+            # of a stale element: both mean the new page has replaced it
+            try:
+                return bool(expected_conditions.staleness_of(old)(driver))
+            except WebDriverException:
+                return True
+
+        WebDriverWait(self.driver, timeout).until(gone)
         WebDriverWait(self.driver, timeout).until(
             lambda d: d.execute_script("return document.readyState") == "complete"
         )

@@ -18,7 +18,7 @@ from ..rulebooks import RulebookError, RulebookLibrary
 from ..rules.governance import RATINGS
 from ..store import import_log, read_table
 from . import monitor_quarter, national_totals, objectives_for_year, rates_for_year, savings_for_year
-from .governance import governance_for_quarter, quarters_with_data
+from .governance import governance_cached, quarters_with_data
 from .rulebooks import choose_rulebook
 
 __all__ = ["report_sections", "objective_year", "governance_quarter", "policies", "ORGANISM_NAMES"]
@@ -286,9 +286,9 @@ def governance_section(engine: Engine, library: RulebookLibrary) -> dict | None:
     q = governance_quarter(engine, library)
     if q is None:
         return None
-    now = governance_for_quarter(engine, library, q).table
-    before = governance_for_quarter(engine, library, q - 1).table
-    without = governance_for_quarter(engine, library, q, what_if={"cdiff_de_minimis": 0}).table
+    now = governance_cached(engine, library, q).table
+    before = governance_cached(engine, library, q - 1).table
+    without = governance_cached(engine, library, q, what_if={"cdiff_de_minimis": 0}).table
     order = {r: i for i, r in enumerate(RATINGS)}
     moved = now.merge(before[["org_code", "rating"]], on="org_code", suffixes=("", "_before"))
     moved = moved[moved["rating"] != moved["rating_before"]]

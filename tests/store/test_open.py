@@ -160,7 +160,7 @@ def test_version_2_is_upgraded_in_place(engine_url: str, governance_folder: Path
     assert _expected_indexes() <= _index_names(engine)
     assert {f"ix_infections_{'_'.join(cols)}" for cols in INDEXES["infections"]} <= _index_names(engine)
     with engine.connect() as conn:
-        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar() == "3"
+        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar() == str(SCHEMA_VERSION)
     assert data_version(engine) == 0
     after = {name: sorted(map(tuple, read_table(engine, name).astype(str).values)) for name in before}
     assert after == before

@@ -22,7 +22,6 @@ from decimal import Decimal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import poisson
 
 from ..explain import NO_TRACE, Trace
 from ..rulebooks import Rulebook, RuleValue
@@ -132,6 +131,8 @@ def safe_counts(
     chance = np.zeros_like(floor)
     level = rulebook.values.get(f"{organism}_poisson_level")
     if level is not None and level.value is not None:
+        from scipy.stats import poisson  # here: scipy.stats costs ~0.7 s, and few rulebooks use it
+
         uses.append(level)
         positive = t > 0
         chance[positive] = np.asarray(poisson.ppf(float(level.value), t[positive])).astype("int64")

@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from ..errors import NotFound, UsageError
 from ..periods import FinancialYear, Month, Quarter
@@ -66,13 +66,9 @@ def shown_url(url: str) -> str:
 
 
 def _months(engine: Engine) -> list[Month]:
-    column = DATA_TABLES["infections"].c.month
-    with engine.connect() as conn:
-        bounds = conn.execute(select(func.min(column), func.max(column))).one()
-        if bounds[0] is None:
-            return []
-        held = conn.execute(select(column).distinct()).scalars().all()
-    return sorted(Month.parse(m) for m in held)
+    from ..store.read import distinct_values
+
+    return sorted(Month.parse(m) for m in distinct_values(engine, "infections", "month"))
 
 
 def held_years(engine: Engine) -> list[FinancialYear]:

@@ -35,8 +35,9 @@ from ..rules.publication import DecisionMade, Published, publish
 from ..rules.trajectories import contract_penalty, row_trajectory, year_to_date_trajectory
 from ..store import read_table
 from ..store.decisions import read_decisions
-from ..store.read import counted_cases_by_quarter
+from ..store.read import counted_cases_by_quarter, failed_indicators, indicators_reported
 from .common import AssessmentError
+from .frames import member
 from .objectives import KIND_GROUPS, _frozen, cached, objectives_in_force, organisations
 from .results import Result
 from .rulebooks import choose_rulebook
@@ -156,28 +157,15 @@ class _Shared:
         filtered: bool,
         cache: _ObjectiveCache,
     ) -> _Shared:
-        from sqlalchemy import false, func, select
-
-        from ..store.tables import DATA_TABLES
-
         wanted = set(codes)
-        ind = DATA_TABLES["indicators"]
         names = [str(q) for q in quarters]
-        stmt = select(ind.c.quarter, ind.c.org_code, ind.c.indicator).where(
-            ind.c.quarter.in_(names), ind.c.met == false()
-        )
-        count = select(ind.c.org_code, func.count()).where(ind.c.quarter == names[-1]).group_by(ind.c.org_code)
-        if filtered:
-            stmt = stmt.where(ind.c.org_code.in_(codes))
-            count = count.where(ind.c.org_code.in_(codes))
         failed: dict[str, dict[str, list[str]]] = {q: {} for q in names}
-        with engine.connect() as conn:
-            for q, org, indicator in conn.execute(stmt.order_by(ind.c.org_code, ind.c.quarter, ind.c.indicator)):
-                if org in wanted:
-                    failed[q].setdefault(org, []).append(indicator)
-            reported = {org: int(n) for org, n in conn.execute(count)}
+        for q, org, indicator in failed_indicators(engine, names, codes if filtered else None):
+            if org in wanted:
+                failed[q].setdefault(org, []).append(indicator)
+        reported = indicators_reported(engine, names[-1], codes if filtered else None)
         events = read_table(engine, "events", org_code=codes) if filtered else read_table(engine, "events")
-        events = events[events["org_code"].isin(wanted)].copy()
+        events = events[member(events["org_code"], wanted)].copy()
         first = quarters[0].year.months()[0]
         by_quarter = counted_cases_by_quarter(
             engine,
@@ -188,10 +176,9 @@ class _Shared:
             kinds=sorted(set(kinds.values())),
             org_codes=codes if filtered else None,
         )
-        cases = by_quarter.pivot_table(
-            index=["org_code", "organism", "start_year"], columns="quarter", values="cases", aggfunc="sum", fill_value=0
-        )
-        cases = cases.reindex(columns=[1, 2, 3, 4], fill_value=0).cumsum(axis=1)
+        cases = by_quarter.set_index(["org_code", "organism", "start_year"])[["q1", "q2", "q3", "q4"]]
+        cases.columns = [1, 2, 3, 4]
+        cases = cases.cumsum(axis=1)
         return cls(engine, library, wanted, failed, reported, events, cases, cache, tuple(sorted(set(kinds.values()))))
 
     def objectives(self, year: FinancialYear, organism: str) -> tuple[pd.DataFrame, Rulebook] | None:
@@ -231,7 +218,7 @@ class _Shared:
                 continue
             objectives, obj_rb = found
             if (quarter.year, organism) not in self._mine:
-                self._mine[(quarter.year, organism)] = objectives[objectives["org_code"].isin(self.codes)]
+                self._mine[(quarter.year, organism)] = objectives[member(objectives["org_code"], self.codes)]
             mine = self._mine[(quarter.year, organism)]
             trajectories = self._trajectory_floats(quarter, organism, mine, obj_rb)
             ytd = self.ytd(quarter, organism)
@@ -254,7 +241,7 @@ class _Shared:
                 continue
             objectives, obj_rb = found
             if (quarter.year, organism) not in self._mine:
-                self._mine[(quarter.year, organism)] = objectives[objectives["org_code"].isin(self.codes)]
+                self._mine[(quarter.year, organism)] = objectives[member(objectives["org_code"], self.codes)]
             mine = self._mine[(quarter.year, organism)]
             trajectories = self._trajectory_floats(quarter, organism, mine, obj_rb)
             cases = mine["org_code"].map(self.ytd(quarter, organism)).fillna(0).astype("int64").to_numpy()
@@ -546,7 +533,7 @@ def _record(
     orgs = orgs[orgs["kind"].isin(rb.value("rated_kinds"))]
     if org_codes is not None:
         wanted = [c.upper() for c in org_codes]
-        orgs = orgs[orgs["code"].isin(wanted)]
+        orgs = orgs[member(orgs["code"], wanted)]
         if orgs.empty:
             raise AssessmentError(f"{', '.join(wanted)}: not a rated organisation in the database")
     if orgs.empty:
@@ -692,7 +679,7 @@ def _in_force(library: RulebookLibrary, q: Quarter) -> bool:
 def _latest_decisions(engine: Engine, codes: list[str], quarters: list[Quarter]) -> dict[tuple[str, str], DecisionMade]:
     """The latest decision for each trust and quarter of the record."""
     log = read_decisions(engine)
-    log = log[log["quarter"].isin([str(q) for q in quarters]) & log["org_code"].isin(codes)]
+    log = log[member(log["quarter"], {str(q) for q in quarters}) & member(log["org_code"], codes)]
     latest = log.groupby(["org_code", "quarter"]).tail(1)
     return {
         (r.org_code, r.quarter): DecisionMade(
@@ -745,11 +732,6 @@ def history(engine: Engine, library: RulebookLibrary, org_code: str) -> Result:
 
 def quarters_with_data(engine: Engine) -> list[Quarter]:
     """Every quarter of the indicators table, in order."""
-    from sqlalchemy import select
+    from ..store.read import distinct_values
 
-    from ..store.tables import DATA_TABLES
-
-    column = DATA_TABLES["indicators"].c.quarter
-    with engine.connect() as conn:
-        held = conn.execute(select(column).distinct()).scalars().all()
-    return sorted(Quarter.parse(q) for q in held)
+    return sorted(Quarter.parse(q) for q in distinct_values(engine, "indicators", "quarter"))

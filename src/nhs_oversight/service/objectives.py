@@ -34,6 +34,7 @@ from ..store import read_table
 from ..store.read import counted_cases_by_quarter, data_version, infection_totals
 from .common import AssessmentError
 from .data import organisations_of_year
+from .frames import member
 from .rulebooks import choose_rulebook
 
 __all__ = [
@@ -80,6 +81,14 @@ def cached(engine: Engine, key: Hashable, compute: Callable[[], T]) -> T:
 def organisations(engine: Engine) -> pd.DataFrame:
     """The organisations table, read once per database state (a copy: change it freely)."""
     return cached(engine, ("table", "organisations"), lambda: read_table(engine, "organisations")).copy()
+
+
+def stored_table(engine: Engine, name: str, **equals: str | list[str]) -> pd.DataFrame:
+    """:func:`store.read_table`, read once per database state for the same filters (a copy:
+    change it freely): the MRSA and C. difficile objectives of a year read the same
+    denominators, governance reads each year's agreed objectives twice."""
+    key = ("table", name, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in equals.items())))
+    return cached(engine, key, lambda: read_table(engine, name, **equals)).copy()
 
 
 def _frozen(settings: dict[str, object] | None) -> tuple:
@@ -200,8 +209,8 @@ def _objectives_for_year(
         engine, (organism,), [str(m) for m in months], kinds=None if kind is None else KIND_GROUPS[kind]
     )
     years = sorted({str(m.financial_year) for m in months})
-    denominators = read_table(engine, "denominators", financial_year=years)
-    agreed = read_table(engine, "objectives", organism=organism, financial_year=str(year))
+    denominators = stored_table(engine, "denominators", financial_year=years)
+    agreed = stored_table(engine, "objectives", organism=organism, financial_year=str(year))
     agreed_cases = dict(zip(agreed["org_code"], agreed["objective_cases"].astype(int)))
     rates = period_rates_from_totals(orgs, totals, denominators, months, counting, organisms=(organism,))
     trace_of: dict[str, Trace] = {}
@@ -348,7 +357,7 @@ def _objectives_in_force(
             "objective_source": f"engine ({result.rulebook.id})",
         }
     )
-    agreed = read_table(engine, "objectives", organism=organism, financial_year=str(year))
+    agreed = stored_table(engine, "objectives", organism=organism, financial_year=str(year))
     if len(agreed):
         kinds = organisations(engine)[["code", "kind"]].rename(columns={"code": "org_code"})
         agreed = agreed.merge(kinds, on="org_code")
@@ -367,7 +376,7 @@ def _objectives_in_force(
                 "q4": agreed["q4"],
             }
         )
-        out = pd.concat([agreed, out[~out["org_code"].isin(agreed["org_code"])]], ignore_index=True)
+        out = pd.concat([agreed, out[~member(out["org_code"], agreed["org_code"])]], ignore_index=True)
     for q in ("q1", "q2", "q3", "q4"):
         if q not in out:
             out[q] = pd.NA
@@ -445,4 +454,5 @@ def year_to_date_cases(engine: Engine, organism: str, quarter: Quarter, codes: l
     by_quarter = counted_cases_by_quarter(
         engine, (organism,), str(months[0]), str(months[-1]), COUNTED_APPORTIONMENT, org_codes=codes
     )
+    by_quarter["cases"] = by_quarter[["q1", "q2", "q3", "q4"]].sum(axis=1)
     return by_quarter.groupby(["org_code", "organism"], as_index=False)["cases"].sum()

@@ -33,7 +33,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from ..errors import Refused
-from .tables import SCHEMA_VERSION, meta, metadata
+from .tables import OBSOLETE_INDEXES, SCHEMA_VERSION, meta, metadata
 
 __all__ = [
     "StoreError",
@@ -212,6 +212,12 @@ def _create_or_upgrade(conn: Connection, version: int | None) -> None:
     for table in metadata.sorted_tables:
         for index in table.indexes:
             index.create(conn, checkfirst=True)
+    for name in OBSOLETE_INDEXES:
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+    if version is not None and version < 4:  # the summaries are new: sum what is there
+        from .summaries import refresh_summaries
+
+        refresh_summaries(conn)
     keys = {row[0] for row in conn.execute(select(meta.c.key))}
     if "data_version" not in keys:
         conn.execute(meta.insert().values(key="data_version", value="0"))

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from .. import __version__
 from ..inputs import DataSet
 from .engine import StoreError, bump_data_version, describe_url, driver_message, write_transaction
+from .summaries import refresh_summaries
 from .tables import DATA_TABLES, import_files, imports
 
 __all__ = ["ImportSummary", "load_dataset"]
@@ -160,6 +161,10 @@ def _write(
             progress(name)
         ins, upd = _write_table(conn, table, data.tables[name], merge=not replace)
         summary.inserted[name], summary.updated[name] = ins, upd
+    if replace or "infections" in data.tables:
+        if progress:
+            progress("quarterly sums")
+        refresh_summaries(conn)
     result = conn.execute(
         imports.insert().values(
             started_at=started,

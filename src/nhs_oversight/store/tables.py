@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Connection,
@@ -29,12 +30,26 @@ from sqlalchemy.types import TypeEngine
 
 from ..inputs.schemas import SCHEMAS, Type
 
-__all__ = ["metadata", "DATA_TABLES", "INDEXES", "imports", "import_files", "meta", "decisions", "SCHEMA_VERSION"]
+__all__ = [
+    "metadata",
+    "DATA_TABLES",
+    "INDEXES",
+    "OBSOLETE_INDEXES",
+    "imports",
+    "import_files",
+    "meta",
+    "decisions",
+    "infection_quarters",
+    "infection_years",
+    "SCHEMA_VERSION",
+]
 
 #: Bumped whenever a table changes shape. Version 2 added ``decisions``; version 3 added the
 #: indexes of ``INDEXES`` and the ``data_version`` row of ``meta``. An older database is
 #: upgraded in place (missing tables, indexes and meta rows are created), a newer one is refused.
-SCHEMA_VERSION = 3
+#: Version 4 added ``infection_quarters`` and ``infection_years`` (filled from ``infections`` on
+#: upgrade) and made the indicators' quarter index covering (``OBSOLETE_INDEXES`` are dropped).
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -85,13 +100,49 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
     "cases": [("organism",)],
     "denominators": [("financial_year",)],
     "objectives": [("organism", "financial_year")],
-    "indicators": [("quarter",)],
+    # covering: a quarter's failed indicators are read from the index alone
+    "indicators": [("quarter", "met", "org_code", "indicator")],
     "financials": [("period",)],
     "events": [("org_code",)],
 }
+#: Indexes of earlier schema versions that later ones replaced: dropped on upgrade.
+OBSOLETE_INDEXES = ("ix_indicators_quarter",)
+
 for _name, _indexes in INDEXES.items():
     for _cols in _indexes:
         Index(f"ix_{_name}_{'_'.join(_cols)}", *[DATA_TABLES[_name].c[c] for c in _cols])
+
+#: Derived, never imported: the ``infections`` table summed by financial-year quarter (one row per
+#: organisation, organism, apportionment and quarter, with the number of months that have a
+#: row), rebuilt by every import in its own transaction (:func:`.summaries.refresh_summaries`).
+#: The assessments read year-to-date, baseline and quarterly sums from it: a third of the rows
+#: of ``infections`` and no per-row date arithmetic. ``start_year`` is the financial year's
+#: first calendar year (2012 for 2012-13), ``quarter`` 1 to 4.
+infection_quarters = Table(
+    "infection_quarters",
+    metadata,
+    Column("org_code", String(10), primary_key=True),
+    Column("organism", String(32), primary_key=True),
+    Column("apportionment", String(32), primary_key=True),
+    Column("start_year", Integer, primary_key=True),
+    Column("quarter", Integer, primary_key=True),
+    Column("cases", BigInteger, nullable=False),
+    Column("months", Integer, nullable=False),
+)
+Index("ix_infection_quarters_start_year", infection_quarters.c.start_year)
+
+#: Derived like ``infection_quarters``: the same sums by financial year (baselines and whole
+#: years read a quarter of the rows again).
+infection_years = Table(
+    "infection_years",
+    metadata,
+    Column("org_code", String(10), primary_key=True),
+    Column("organism", String(32), primary_key=True),
+    Column("start_year", Integer, primary_key=True),
+    Column("apportionment", String(32), primary_key=True),
+    Column("cases", BigInteger, nullable=False),
+    Column("months", Integer, nullable=False),
+)
 
 imports = Table(
     "imports",

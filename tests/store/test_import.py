@@ -142,3 +142,16 @@ def test_bulk_path_round_trips_every_type(engine_url: str, governance_folder: Pa
 
     for name, frame in data.tables.items():
         assert rows(read_table(engine, name), name) == rows(frame, name), name
+
+
+def test_the_import_log_is_in_utc_on_every_backend(engine_url: str, good_folder: Path, library) -> None:
+    engine = open_store(engine_url, create=True)
+    if engine.dialect.name == "postgresql":  # a server far from UTC: its own zone must not show
+        with engine.begin() as conn:
+            name = conn.exec_driver_sql("SELECT current_database()").scalar()
+            conn.exec_driver_sql(f"ALTER DATABASE \"{name}\" SET timezone TO 'Pacific/Kiritimati'")
+        engine.dispose()
+    load_dataset(engine, read_data_folder(good_folder, library), clock=FIXED)
+    started = import_log(engine)["started_at"].iloc[0]
+    assert started == pd.Timestamp(FIXED())
+    assert str(started) == "2026-01-01 00:00:00+00:00"

@@ -86,9 +86,13 @@ def import_log(engine: Engine) -> pd.DataFrame:
     )
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    return pd.DataFrame(
+    log = pd.DataFrame(
         rows, columns=["import_id", "started_at", "source", "mode", "version", "table", "file", "rows", "sha256"]
     )
+    # in UTC on every backend: SQLite hands back the UTC it stored without a zone, PostgreSQL
+    # the same instant in the server's time zone
+    log["started_at"] = pd.to_datetime(log["started_at"], utc=True)
+    return log
 
 
 def data_version(engine: Engine) -> int:

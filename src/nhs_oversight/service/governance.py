@@ -32,7 +32,7 @@ from ..rules.governance import (
 )
 from ..rules.hcai import COUNTED_APPORTIONMENT
 from ..rules.publication import DecisionMade, Published, publish
-from ..rules.trajectories import contract_penalty, row_trajectory, year_to_date_trajectory
+from ..rules.trajectories import contract_penalty, year_to_date_trajectory
 from ..store import read_table
 from ..store.decisions import read_decisions
 from ..store.read import counted_cases_by_quarter, failed_indicators, indicators_reported
@@ -119,12 +119,32 @@ def _infections(
         if found is None:
             continue
         objectives, rb = found
-        ytd = shared.ytd(quarter, organism)
-        for r in objectives.itertuples(index=False):
-            trajectory, agreed = row_trajectory(r, quarter.number, rb)
-            source = r.objective_source + ("; agreed trajectory" if agreed else "")
-            out[(r.org_code, organism)] = _Infection(
-                int(ytd.get(r.org_code, 0)), trajectory, int(r.objective), source, rb
+        ytd = shared.ytd(quarter, organism).to_dict()
+        shares, rounding = rb["trajectory_shares"], rb["trajectory_rounding"]
+        # rules.trajectories.row_trajectory's figures, each distinct (objective, agreed
+        # trajectory) computed once: thousands of trusts share an objective
+        memo: dict[tuple[int, tuple[int, ...] | None], Decimal] = {}
+        qs = objectives[["q1", "q2", "q3", "q4"]]
+        has_agreed = qs.notna().all(axis=1).tolist()
+        columns = zip(
+            objectives["org_code"].tolist(),
+            objectives["objective"].tolist(),
+            objectives["objective_source"].tolist(),
+            has_agreed,
+            *(qs[q].tolist() for q in qs.columns),
+        )
+        for code, objective, source, agreed_given, *quarters in columns:
+            agreed = tuple(int(v) for v in quarters) if agreed_given else None
+            key = (int(objective), agreed)
+            trajectory = memo.get(key)
+            if trajectory is None:
+                trajectory = memo[key] = year_to_date_trajectory(key[0], quarter.number, shares, rounding, agreed)
+            out[(code, organism)] = _Infection(
+                int(ytd.get(code, 0)),
+                trajectory,
+                key[0],
+                source + "; agreed trajectory" if agreed else source,
+                rb,
             )
     return out
 
@@ -343,14 +363,12 @@ class _LeanScore:
     def rating(self, failed: set[str], before: list, events: list[str]) -> tuple[str, bool]:
         """(rating, significant breach): ``before`` the failed targets of the quarters before,
         most recent first."""
-        repeats = tuple(
-            sorted(
-                t
-                for t in failed
-                if len(before[: self.n_back]) == self.n_back and all(t in b for b in before[: self.n_back])
-            )
-        )
-        key = (tuple(sorted(failed)), repeats, tuple(events))
+        recent = before[: self.n_back]
+        if len(recent) == self.n_back:
+            repeats = frozenset(t for t in failed if all(t in b for b in recent))
+        else:
+            repeats = frozenset()
+        key = (frozenset(failed), repeats, tuple(events))
         found = self.memo.get(key)
         if found is None:
             score = Decimal(0)
@@ -365,16 +383,27 @@ class _LeanScore:
         return found
 
 
+_LEAN_PUBLISHED: dict[str, Published] = {}
+
+
+def _lean(rating: str) -> Published:
+    """A published rating without words (one frozen instance per rating)."""
+    found = _LEAN_PUBLISHED.get(rating)
+    if found is None:
+        found = _LEAN_PUBLISHED[rating] = Published(rating, "")
+    return found
+
+
 def _published_rating(now: tuple[str, bool], before: Published | None, decision: DecisionMade | None) -> Published:
     """:func:`rules.publication.publish`'s rating, without its words (a quarter before the one asked)."""
     rating, breach = now
     if decision is not None:
-        return Published(decision.published_rating, "")
+        return _lean(decision.published_rating)
     if before is None:
-        return Published(rating, "")
+        return _lean(rating)
     if breach or is_downgrade(rating, before.rating):
-        return Published(before.rating, "")
-    return Published(rating, "")
+        return _lean(before.rating)
+    return _lean(rating)
 
 
 def _quarter_statuses(

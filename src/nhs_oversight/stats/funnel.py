@@ -25,9 +25,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+from scipy import special
 
 from ._checks import choice, level_label, levels_of, nonneg
+from ._distributions import chi2_sf, norm_cdf, norm_pdf, norm_sf, poisson_pmf
 
 __all__ = [
     "CORRECTIONS",
@@ -93,14 +94,14 @@ def _quantile_parts(
     z = float(special.ndtri(p))
     r = np.maximum(np.round(mu + z * np.sqrt(mu) + (z * z - 1) / 6), 0.0)
     f_r = np.asarray(special.gammaincc(r + 1.0, mu), dtype=float)  # F(r) = P(X <= r)
-    pmf = np.asarray(stats.poisson.pmf(r, mu), dtype=float)
+    pmf = np.asarray(poisson_pmf(r, mu), dtype=float)
     # each value moves one way only (so that rounding at a tie F(r - 1) = p cannot make it swing)
     step = np.where(f_r < p, 1.0, np.where((r > 0) & (f_r - pmf >= p), -1.0, 0.0))
     move = np.flatnonzero(step)
     while move.size:
         r[move] += step[move]
         f_r[move] = special.gammaincc(r[move] + 1.0, mu[move])
-        pmf[move] = stats.poisson.pmf(r[move], mu[move])
+        pmf[move] = poisson_pmf(r[move], mu[move])
         up = step[move] > 0
         still = np.where(up, f_r[move] < p, (r[move] > 0) & (f_r[move] - pmf[move] >= p))
         move = move[still]
@@ -351,6 +352,10 @@ def shmi_kept(z: ArrayLike, fraction: float) -> NDArray[np.bool_]:
         raise ValueError(f"fraction={fraction!r} must lie strictly between 0 and 0.5")
     zz = np.ravel(np.asarray(z, dtype=float))
     k = 1 / q
+    # imported here, not at the top: scipy.stats costs ~0.5 s of CPU to import (issue 11) and
+    # only SHMI-style truncation needs it, for rankdata's average ranks of ties
+    from scipy import stats
+
     group = np.floor(stats.rankdata(zz, method="average") * k / (zz.size + 1))
     return np.asarray((group > 0) & (group < k - 1), dtype=bool)
 
@@ -413,14 +418,14 @@ class Overdispersion:
 
 def _null_mean_square(method: str, lo: float, hi: float) -> float:
     """E of the Winsorised z², or of z² given it is kept, for z ~ N(0, 1) limited to [lo, hi]."""
-    phi_lo, phi_hi = stats.norm.pdf([lo, hi])
-    cdf_lo, cdf_hi = np.asarray(stats.norm.cdf([lo, hi]), dtype=float)
+    phi_lo, phi_hi = norm_pdf([lo, hi])
+    cdf_lo, cdf_hi = np.asarray(norm_cdf([lo, hi]), dtype=float)
     lo_term = lo * phi_lo if np.isfinite(lo) else 0.0
     hi_term = hi * phi_hi if np.isfinite(hi) else 0.0
     inside = (cdf_hi - hi_term) - (cdf_lo - lo_term)  # integral of z² φ(z) over [lo, hi]
     if method in ("truncated", "shmi"):
         return float(inside / (cdf_hi - cdf_lo))
-    tails = (lo**2 * cdf_lo if np.isfinite(lo) else 0.0) + (hi**2 * stats.norm.sf(hi) if np.isfinite(hi) else 0.0)
+    tails = (lo**2 * cdf_lo if np.isfinite(lo) else 0.0) + (hi**2 * norm_sf(hi) if np.isfinite(hi) else 0.0)
     return float(inside + tails)
 
 
@@ -573,7 +578,7 @@ def overdispersion(
     w = 1 / s[used] ** 2
     tau2 = max(0.0, (n * phi - (n - 1)) / (w.sum() - (w**2).sum() / w.sum()))
     statistic = n * phi
-    p_value = float(stats.chi2.sf(statistic, n))
+    p_value = float(chi2_sf(statistic, n))
     significant = p_value < alpha if test == "chi2" else phi > 1 + 2 * np.sqrt(2 / n)
     return Overdispersion(
         method=method,

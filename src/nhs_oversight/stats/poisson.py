@@ -18,9 +18,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+from scipy import special
 
 from ._checks import choice, counts, level_label, levels_of, nonneg, out
+from ._distributions import poisson_cdf, poisson_pmf, poisson_sf
 
 __all__ = [
     "CI_METHODS",
@@ -311,12 +312,12 @@ def _first_at_most(
     """Smallest i in [lo, hi] with pmf(i, mu) <= thr, given pmf decreasing there and pmf(hi) <= thr."""
     lo = lo.copy()
     hi = hi.copy()
-    done = stats.poisson.pmf(lo, mu) <= thr
+    done = poisson_pmf(lo, mu) <= thr
     hi = np.where(done, lo, hi)
     # invariant: pmf(lo) > thr (where not done), pmf(hi) <= thr
     while np.any(hi - lo > 1):
         mid = np.floor((lo + hi) / 2)
-        ok = stats.poisson.pmf(mid, mu) <= thr
+        ok = poisson_pmf(mid, mu) <= thr
         move = hi - lo > 1
         hi = np.where(move & ok, mid, hi)
         lo = np.where(move & ~ok, mid, lo)
@@ -333,7 +334,7 @@ def _count_at_most_below(
     # invariant: every i <= lo qualifies, no i >= hi does
     while np.any(hi - lo > 1):
         mid = np.floor((lo + hi) / 2)
-        ok = stats.poisson.pmf(mid, mu) <= thr
+        ok = poisson_pmf(mid, mu) <= thr
         move = hi - lo > 1
         lo = np.where(move & ok, mid, lo)
         hi = np.where(move & ~ok, mid, hi)
@@ -402,8 +403,8 @@ def poisson_test_p(
     x, m = np.broadcast_arrays(counts(count), nonneg(expected, "expected"))
     x = x.astype(float)
     m = m.astype(float)
-    less = stats.poisson.cdf(x, m)
-    greater = stats.poisson.sf(x - 1, m)
+    less = poisson_cdf(x, m)
+    greater = poisson_sf(x - 1, m)
     if alternative == "less":
         return out(np.asarray(less, dtype=float))
     if alternative == "greater":
@@ -420,20 +421,20 @@ def poisson_test_p(
     below = ~zero & (x < m)
     if np.any(below):
         xb, mb = x[below], m[below]
-        thr = stats.poisson.pmf(xb, mb) * R_REL_ERR
+        thr = poisson_pmf(xb, mb) * R_REL_ERR
         lo = np.ceil(mb)
         hi = np.maximum(np.ceil(2 * mb - xb), lo)
-        grow = stats.poisson.pmf(hi, mb) > thr
+        grow = poisson_pmf(hi, mb) > thr
         while np.any(grow):  # R doubles N until pmf(N) <= d
             hi = np.where(grow, 2 * hi, hi)
-            grow = stats.poisson.pmf(hi, mb) > thr
+            grow = poisson_pmf(hi, mb) > thr
         k = _first_at_most(mb, thr, lo, hi)
-        p[below] = stats.poisson.cdf(xb, mb) + stats.poisson.sf(k - 1, mb)
+        p[below] = poisson_cdf(xb, mb) + poisson_sf(k - 1, mb)
 
     above = ~zero & (x > m)
     if np.any(above):
         xa, ma = x[above], m[above]
-        thr = stats.poisson.pmf(xa, ma) * R_REL_ERR
+        thr = poisson_pmf(xa, ma) * R_REL_ERR
         y = _count_at_most_below(ma, thr, np.floor(ma))
-        p[above] = stats.poisson.cdf(y - 1, ma) + stats.poisson.sf(xa - 1, ma)
+        p[above] = poisson_cdf(y - 1, ma) + poisson_sf(xa - 1, ma)
     return out(p)

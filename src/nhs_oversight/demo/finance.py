@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, cast
 
 import numpy as np
 import pandas as pd
@@ -399,7 +399,7 @@ def events_frame(orgs: Organisations, profile: FinanceProfile, rng: np.random.Ge
             **{column: [r[column] for r in rows] for column in ("org_code", "date", "kind")},
             # ints stay ints ("12", not "12.0") in an object column; None is written empty
             "value": pd.Series([r["value"] for r in rows], dtype=object),
-            "estimated_cost": pd.array([r["estimated_cost"] for r in rows], dtype="Int64"),
+            "estimated_cost": pd.array([cast("int | None", r["estimated_cost"]) for r in rows], dtype="Int64"),
             "exceptional": [r["exceptional"] for r in rows],
             "evidence": [r["evidence"] for r in rows],
         }

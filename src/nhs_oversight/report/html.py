@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from sqlalchemy import Engine
@@ -15,6 +15,9 @@ from sqlalchemy import Engine
 from .. import __version__
 from ..rulebooks import RulebookLibrary
 from ..service.report import report_sections
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure  # matplotlib is imported only when a figure is drawn
 
 __all__ = ["ReportContext", "build_report", "render_report"]
 
@@ -127,7 +130,7 @@ def render_report(variables: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def _figure(fig: object, name: str, figures_dir: Path | None) -> tuple[str, str | None]:
+def _figure(fig: Figure, name: str, figures_dir: Path | None) -> tuple[str, str | None]:
     """The figure as inline SVG text, and written as PNG to ``figures_dir`` when given."""
     import tempfile
 
@@ -141,5 +144,5 @@ def _figure(fig: object, name: str, figures_dir: Path | None) -> tuple[str, str 
     if figures_dir is not None:
         figures_dir.mkdir(parents=True, exist_ok=True)
         png = str(save(fig, figures_dir / f"{name}.png"))
-    plt.close(fig)  # type: ignore[arg-type]
+    plt.close(fig)
     return svg[svg.index("<svg") :], png

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
@@ -126,4 +128,6 @@ def national_totals(engine: Engine) -> pd.DataFrame:
         return pd.DataFrame(columns=["financial_year", "organism", "apportionment", "cases"])
     year_of = {m: str(Month.parse(m).financial_year) for m in inf["month"].unique()}
     inf = inf.assign(financial_year=inf["month"].map(year_of))
-    return inf.groupby(["financial_year", "organism", "apportionment"], as_index=False)["cases"].sum()
+    grouped = inf.groupby(["financial_year", "organism", "apportionment"], as_index=False)
+    # as_index=False makes the sum a frame; pandas-stubs types any column's group sum as a Series
+    return cast(pd.DataFrame, grouped["cases"].sum())

@@ -20,8 +20,8 @@ to the end of the period (rulebook ``event_window``).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Collection, Iterator
+from typing import Any, Protocol, cast
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -53,6 +53,34 @@ __all__ = [
     "explain_finance",
     "finance_section",
 ]
+
+
+class _EventRow(Protocol):
+    """A row of the ``events`` table as :meth:`pandas.DataFrame.itertuples` yields it;
+    the optional columns hold None or NaN where empty."""
+
+    event_id: str
+    org_code: str
+    kind: str
+    value: float | None
+    estimated_cost: float | None
+    exceptional: bool | None
+    evidence: str | None
+
+
+class _RatedRow(Protocol):
+    """A row of :func:`finance_for_period`'s table as :meth:`pandas.DataFrame.itertuples`
+    yields it (the columns the report's finance section reads)."""
+
+    org_code: str
+    name: str
+    kind: str
+    uncapped_rating: int
+    rating: int
+    band: str
+    overrides_applied: str
+    pfi_share: float  # read only where it is present (not NaN)
+
 
 #: The columns of ``oversight finance`` (INTERFACE.md); the metric score columns
 #: (``<metric>_score``) follow ``rulebook`` and depend on the rulebook.
@@ -112,7 +140,7 @@ def _events(engine: Engine, codes: list[str] | None) -> dict[str, list[Event]]:
     if frame.empty:
         return out
     dates = pd.to_datetime(frame["date"]).dt.date
-    for r, date in zip(frame.itertuples(index=False), dates):
+    for r, date in zip(cast(Iterator[_EventRow], frame.itertuples(index=False)), dates):
         exceptional = r.exceptional
         out.setdefault(r.org_code, []).append(
             Event(
@@ -227,13 +255,15 @@ def finance_for_period(
         prior = _previous(p)
         before = read_table(engine, "financials", period=str(prior), **({"org_code": wanted} if wanted else {}))
         factor = annualisation(prior)
-        previous = {r["org_code"]: {**r, "annualisation": factor} for r in before.to_dict("records")}
+        # the columns of a stored table are names: str keys
+        records = cast(list[dict[str, Any]], before.to_dict("records"))
+        previous = {r["org_code"]: {**r, "annualisation": factor} for r in records}
     window = str(rb.value("event_window")) if "event_window" in rb.values else "year_to_date"
     factor = annualisation(p)
     rows: list[dict[str, Any]] = []
     traces: dict[str, Trace] = {}
     try:
-        for record in fin.sort_values("org_code").to_dict("records"):
+        for record in cast(list[dict[str, Any]], fin.sort_values("org_code").to_dict("records")):
             code = record["org_code"]
             figures = {**record, "annualisation": factor}
             own = events_in_window(events.get(code, []), p, window)
@@ -434,7 +464,7 @@ def finance_section(engine: Engine, library: RulebookLibrary, period: Period | s
                     "band": r.band,
                     "overrides": r.overrides_applied,
                 }
-                for r in moved.itertuples(index=False)
+                for r in cast(Iterator[_RatedRow], moved.itertuples(index=False))
             ],
             "exceptional": exceptional,
         },
@@ -450,7 +480,7 @@ def finance_section(engine: Engine, library: RulebookLibrary, period: Period | s
                     "core": int(r.uncapped_rating),
                     "rating": int(r.rating),
                 }
-                for r in pfi.itertuples(index=False)
+                for r in cast(Iterator[_RatedRow], pfi.itertuples(index=False))
             ],
         },
         "rows": merged.to_dict("records"),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -53,6 +53,19 @@ __all__ = [
 #: Organisations are compared within their group: trusts with trusts, PCTs with PCTs.
 KIND_GROUPS = {"trust": ("foundation_trust", "nhs_trust", "independent"), "pct": ("pct", "ccg")}
 _UNIT = {"bed_days": "bed-days", "population": "population"}
+
+
+class _RateRow(Protocol):
+    """A row of :func:`~nhs_oversight.rules.hcai.period_rates_from_totals`' frame as
+    :meth:`pandas.DataFrame.itertuples` yields it (the columns the baselines read)."""
+
+    org_code: str
+    kind: str
+    cases: int
+    denominator: float | None  # NaN (or None) where the period has no denominator
+    per: float
+    denominator_name: str
+
 
 T = TypeVar("T")
 
@@ -243,7 +256,7 @@ def _objectives_for_year(
                 unit=_UNIT[r.denominator_name],
                 agreed=agreed_cases.get(r.org_code),
             )
-            for r in part.itertuples(index=False)
+            for r in cast(Iterator[_RateRow], part.itertuples(index=False))
         ]
         frames.append(_apply_method(organism, rb, baselines, period, trace_of))
     table = pd.concat(frames, ignore_index=True)
@@ -455,4 +468,5 @@ def year_to_date_cases(engine: Engine, organism: str, quarter: Quarter, codes: l
         engine, (organism,), str(months[0]), str(months[-1]), COUNTED_APPORTIONMENT, org_codes=codes
     )
     by_quarter["cases"] = by_quarter[["q1", "q2", "q3", "q4"]].sum(axis=1)
-    return by_quarter.groupby(["org_code", "organism"], as_index=False)["cases"].sum()
+    # as_index=False makes the sum a frame; pandas-stubs types any column's group sum as a Series
+    return cast(pd.DataFrame, by_quarter.groupby(["org_code", "organism"], as_index=False)["cases"].sum())

@@ -185,3 +185,22 @@ def test_computing_intervals_tests_and_funnels_does_not_import_scipy_stats() -> 
     done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_average_ranks_equal_scipy_rankdata(seed: int) -> None:
+    from scipy import stats
+
+    from nhs_oversight.stats.funnel import average_ranks
+
+    rng = np.random.default_rng(seed)
+    cases = [
+        rng.normal(size=1000),
+        rng.integers(0, 7, size=1000).astype(float),  # many ties
+        np.array([3.0, 1.0, 3.0, -np.inf, np.inf, 1.0, 0.0, -0.0]),
+        np.array([1.0, np.nan, 2.0]),
+        np.array([]),
+        np.array([5.0]),
+    ]
+    for x in cases:
+        np.testing.assert_array_equal(average_ranks(x), stats.rankdata(x, method="average"))

@@ -352,12 +352,36 @@ def shmi_kept(z: ArrayLike, fraction: float) -> NDArray[np.bool_]:
         raise ValueError(f"fraction={fraction!r} must lie strictly between 0 and 0.5")
     zz = np.ravel(np.asarray(z, dtype=float))
     k = 1 / q
-    # imported here, not at the top: scipy.stats costs ~0.5 s of CPU to import (issue 11) and
-    # only SHMI-style truncation needs it, for rankdata's average ranks of ties
-    from scipy import stats
-
-    group = np.floor(stats.rankdata(zz, method="average") * k / (zz.size + 1))
+    group = np.floor(average_ranks(zz) * k / (zz.size + 1))
     return np.asarray((group > 0) & (group < k - 1), dtype=bool)
+
+
+def average_ranks(values: ArrayLike) -> NDArray[np.float64]:
+    """Ranks 1..n, ties sharing the average of their ranks: ``scipy.stats.rankdata(values,
+    method="average")`` (all NaN when any value is NaN, as its default ``nan_policy``), without
+    importing scipy.stats (~0.5 s of CPU).
+
+    Parameters
+    ----------
+    values : array_like
+        One-dimensional (flattened otherwise).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 ranks, in the order of ``values``.
+    """
+    x = np.ravel(np.asarray(values, dtype=float))
+    n = x.size
+    if np.isnan(x).any():
+        return np.full(n, np.nan)
+    order = np.argsort(x, kind="mergesort")
+    ordered = x[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if n else np.zeros(0, dtype=np.intp)
+    ends = np.r_[starts[1:], n]
+    ranks = np.empty(n, dtype=float)
+    ranks[order] = np.repeat((starts + 1 + ends) / 2.0, ends - starts)  # the mean of ranks start+1..end
+    return ranks
 
 
 @dataclass(frozen=True, eq=False)

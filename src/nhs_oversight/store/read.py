@@ -227,60 +227,38 @@ def infection_totals(
     wanted = sorted(set(months))
     quarters = _quarters_of(wanted) if wanted else None
     years = sorted({q // 4 for q in quarters}) if quarters is not None else []
+    source: Any
     if quarters is not None and len(quarters) == 4 * len(years):  # whole financial years
-        iy = infection_years
-        stmt = (
-            select(
-                iy.c.org_code,
-                iy.c.organism,
-                iy.c.apportionment,
-                cast(func.sum(iy.c.cases), BigInteger),
-                cast(func.sum(iy.c.months), BigInteger),
-            )
-            .where(
-                iy.c.org_code.in_(_members(kinds)),
-                iy.c.organism.in_(list(organisms)),
-                iy.c.start_year.in_(years),
-            )
-            .group_by(iy.c.org_code, iy.c.organism, iy.c.apportionment)
-        )
+        source = infection_years
+        period = source.c.start_year.in_(years)
+        reported: Any = cast(func.sum(source.c.months), BigInteger)
     elif quarters is not None:
-        iq = infection_quarters
-        at = iq.c.start_year * 4 + iq.c.quarter - 1
+        source = infection_quarters
+        at = source.c.start_year * 4 + source.c.quarter - 1
         first, last = quarters[0], quarters[-1]
-        in_quarters = and_(at >= first, at <= last) if len(quarters) == last - first + 1 else at.in_(quarters)
-        stmt = (
-            select(
-                iq.c.org_code,
-                iq.c.organism,
-                iq.c.apportionment,
-                cast(func.sum(iq.c.cases), BigInteger),
-                cast(func.sum(iq.c.months), BigInteger),
-            )
-            .where(
-                iq.c.org_code.in_(_members(kinds)),
-                iq.c.organism.in_(list(organisms)),
-                iq.c.start_year >= first // 4,
-                iq.c.start_year <= last // 4,
-                in_quarters,
-            )
-            .group_by(iq.c.org_code, iq.c.organism, iq.c.apportionment)
+        period = and_(
+            source.c.start_year >= first // 4,
+            source.c.start_year <= last // 4,
+            and_(at >= first, at <= last) if len(quarters) == last - first + 1 else at.in_(quarters),
         )
+        reported = cast(func.sum(source.c.months), BigInteger)
     else:
-        inf = DATA_TABLES["infections"]
+        source = DATA_TABLES["infections"]
         contiguous = bool(wanted) and len(wanted) == len(_month_range(wanted[0], wanted[-1]))
-        in_months = and_(inf.c.month >= wanted[0], inf.c.month <= wanted[-1]) if contiguous else inf.c.month.in_(wanted)
-        stmt = (
-            select(
-                inf.c.org_code,
-                inf.c.organism,
-                inf.c.apportionment,
-                cast(func.sum(inf.c.cases), BigInteger),
-                func.count(),
-            )
-            .where(inf.c.org_code.in_(_members(kinds)), inf.c.organism.in_(list(organisms)), in_months)
-            .group_by(inf.c.org_code, inf.c.organism, inf.c.apportionment)
+        month = source.c.month
+        period = and_(month >= wanted[0], month <= wanted[-1]) if contiguous else month.in_(wanted)
+        reported = func.count()
+    stmt = (
+        select(
+            source.c.org_code,
+            source.c.organism,
+            source.c.apportionment,
+            cast(func.sum(source.c.cases), BigInteger),
+            reported,
         )
+        .where(source.c.org_code.in_(_members(kinds)), source.c.organism.in_(list(organisms)), period)
+        .group_by(source.c.org_code, source.c.organism, source.c.apportionment)
+    )
     out = _frame(engine, stmt, columns)
     return out.astype({"cases": "int64", "months_reported": "int64"})
 

@@ -203,6 +203,19 @@ def test_what_if_refuses_unknown_names_and_wrong_kinds(library) -> None:
         parse_set(["nonsense"])
 
 
+@pytest.mark.parametrize("text", ["99999999999999999999", "-1e16", ".inf", ".nan"])
+def test_what_if_refuses_numbers_beyond_15_digits(library, text: str) -> None:
+    rb = library.get("mrsa-objective-2010-11")
+    with pytest.raises(RulebookError, match="out of range"):
+        apply_what_if(rb, parse_set([f"small_organisation_below_cases={text}"]))
+    assert (
+        apply_what_if(rb, parse_set(["small_organisation_below_cases=999999999999999"])).value(
+            "small_organisation_below_cases"
+        )
+        == 10**15 - 1
+    )
+
+
 def test_env_var_adds_user_rulebooks(tmp_path: Path, monkeypatch) -> None:
     _write(tmp_path, "x", _book("extra-book", frm=None))
     monkeypatch.setenv("OVERSIGHT_RULEBOOKS", str(tmp_path))

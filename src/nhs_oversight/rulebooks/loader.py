@@ -22,6 +22,10 @@ from .model import WHAT_IF, Rulebook, RulebookFile, RuleValue, Source
 #: rulebooks are read by every command), else the pure-Python safe loader; both are safe.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+#: The largest magnitude a ``--set`` number may have: as the data folder's counts, 15 digits
+#: (beyond them integers overflow the rules' 64-bit arrays and floats lose whole units).
+_LARGEST_SET = 10**15
+
 __all__ = [
     "RulebookError",
     "RulebookLibrary",
@@ -234,6 +238,8 @@ def apply_what_if(rulebook: Rulebook, settings: dict[str, Any]) -> Rulebook:
         old = values[name]
         if not _same_kind(old.value, new):
             raise RulebookError(f"--set {name}={new!r}: expected a value like {old.value!r} ({old.unit})")
+        if isinstance(new, (int, float)) and not isinstance(new, bool) and not abs(new) <= _LARGEST_SET:
+            raise RulebookError(f"--set {name}={new!r}: out of range (a finite number of at most 15 digits)")
         values[name] = old.model_copy(
             update={
                 "value": new,

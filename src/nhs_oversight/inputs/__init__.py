@@ -3,6 +3,7 @@
 from .errors import MAX_PROBLEMS, InputError, Problem, Problems
 from .folder import DataSet, FileInfo, read_data_folder
 from .schemas import SCHEMAS, TableSchema
+from .stream import FolderStream
 
 __all__ = [
     "MAX_PROBLEMS",
@@ -12,6 +13,7 @@ __all__ = [
     "DataSet",
     "FileInfo",
     "read_data_folder",
+    "FolderStream",
     "SCHEMAS",
     "TableSchema",
 ]

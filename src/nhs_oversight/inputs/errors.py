@@ -61,6 +61,11 @@ class Problems:
         for row, message in zip(rows, messages):
             self.add(file, message, int(row), column)
 
+    def add_unlisted(self, count: int) -> None:
+        """Count ``count`` further problems without listing them: for a caller that has added
+        the first :attr:`cap` of a longer run (then the cap is reached and none would be kept)."""
+        self.total += count
+
     def __bool__(self) -> bool:
         return self.total > 0
 

@@ -20,7 +20,7 @@ from .errors import Problems
 from .readers import RawTable
 from .schemas import Column, TableSchema, Type
 
-__all__ = ["validate_table", "check_duplicates"]
+__all__ = ["validate_table", "check_duplicates", "duplicate_message"]
 
 _COUNT_RE = r"^\+?\d+(?:\.0*)?$"
 #: A count of more digits cannot be held exactly (nor be true); the rulebook's ceiling is far lower.
@@ -231,9 +231,12 @@ def _check_duplicates(frame: pd.DataFrame, schema: TableSchema, problems: Proble
     first_row: dict[tuple, int] = {}
     for row, key in zip(frame.index[dup], frame.loc[dup, keys].itertuples(index=False, name=None)):
         if key in first_row:
-            described = ", ".join(f"{k}={v}" for k, v in zip(keys, key))
-            problems.add(
-                file, f"duplicate key ({described}): the same key is on row {first_row[key]}", row=row, column=keys[0]
-            )
+            problems.add(file, duplicate_message(keys, key, first_row[key]), row=row, column=keys[0])
         else:
             first_row[key] = row
+
+
+def duplicate_message(keys: list[str] | tuple[str, ...], values: tuple, first_row: int) -> str:
+    """What a row whose key is on an earlier row is told (the problem's column is the key's first)."""
+    described = ", ".join(f"{k}={v}" for k, v in zip(keys, values))
+    return f"duplicate key ({described}): the same key is on row {first_row}"

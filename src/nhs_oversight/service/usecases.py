@@ -700,12 +700,14 @@ def import_folder(
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> ImportReport:
-    """Validate a data folder and load it, all or nothing (``oversight import``).
+    """Validate a data folder and load it as it streams, all or nothing (``oversight import``).
 
-    A database that does not exist yet is created only once the folder is valid.
+    Memory does not grow with the folder (:func:`nhs_oversight.store.load.load_stream`). A
+    database that does not exist yet appears only once the folder has been imported.
     """
-    from ..inputs import read_data_folder
-    from ..store import load_dataset, open_store, read_table
+    from ..inputs.stream import FolderStream
+    from ..store import open_store, read_table
+    from ..store.load import DatabaseAppeared, check_stream, load_stream, load_stream_into_new
 
     if not folder.is_dir():
         raise NotFound(f"{folder}: no such folder")
@@ -713,15 +715,22 @@ def import_folder(
     engine = open_store(url, create=True) if exists else None
     known = read_table(engine, "organisations") if engine is not None else None
     say = progress or (lambda _: None)
-    data = read_data_folder(folder, library, known_orgs=known, progress=lambda n: say(f"Reading {n}"))
-    rows = data.rows()
+    stream = FolderStream(folder, library, known_orgs=known, progress=lambda n: say(f"Reading {n}"))
     if dry_run:
+        rows = check_stream(stream)
         table = pd.DataFrame({"table": list(rows), "rows": list(rows.values())})
         return ImportReport(
             Result(table, "Valid", "import"), None, ["Dry run: the folder is valid; nothing was written."]
         )
-    engine = engine if engine is not None else open_store(url, create=True)
-    summary = load_dataset(engine, data, replace=replace, progress=lambda n: say(f"Writing {n}"))
+    writing = lambda n: say(f"Writing {n}")  # noqa: E731
+    try:
+        if engine is not None:
+            summary = load_stream(engine, stream, replace=replace, progress=writing)
+        else:
+            summary = load_stream_into_new(url, stream, replace=replace, progress=writing)
+    except DatabaseAppeared:  # another import created it meanwhile: take turns, as in an existing one
+        return import_folder(folder, url, library, replace=replace, progress=progress)
+    rows = summary.rows
     table = pd.DataFrame(
         {
             "table": list(rows),

@@ -19,12 +19,14 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/oversight demo
 
-# Lint and types: ruff (lint and format) everywhere; mypy --strict on the rule core.
+# Lint and types: ruff (lint and format) everywhere; mypy on the whole package, --strict on the
+# rule core.
 STRICT = src/nhs_oversight/periods.py src/nhs_oversight/rulebooks src/nhs_oversight/rules src/nhs_oversight/stats
 
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src/nhs_oversight
 	$(BIN)/mypy --strict $(STRICT)
 
 test: lint

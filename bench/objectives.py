@@ -81,6 +81,7 @@ def main() -> None:
     from nhs_oversight.rules.hcai import period_rates
     from nhs_oversight.rules.objectives import Baseline, median_quartile_objectives, uniform_objectives
     from nhs_oversight.store import open_store
+    from nhs_oversight.store.summaries import refresh_summaries
 
     library = load_library()
     frames = _scale(demo_frames(), args.copies)
@@ -124,6 +125,7 @@ def main() -> None:
                 table = frames[name]
                 table = table[[c.name for c in SCHEMAS[name].columns]]
                 table.to_sql(name, conn, if_exists="append", index=False, chunksize=50_000)
+            refresh_summaries(conn)  # the sums an import keeps: the assessments read them
         print(f"  (loading the store with to_sql: {time.perf_counter() - start:.1f} s, not measured)")
         engine.dispose()
         # a fresh process, so that its peak memory is the assessments' own

@@ -205,6 +205,32 @@ def _members(kinds: list[str] | tuple[str, ...] | None) -> Any:
     return members.scalar_subquery()
 
 
+def _quarter_months(q: int) -> list[str]:
+    """The three ``YYYY-MM`` of quarter ``q`` (``start_year * 4 + quarter - 1``)."""
+    start_year, n = divmod(q, 4)
+    out = []
+    for k in range(3):
+        m = 4 + 3 * n + k
+        out.append(f"{start_year + (m > 12):04d}-{(m - 1) % 12 + 1:02d}")
+    return out
+
+
+def _split_months(months: list[str]) -> tuple[list[int], list[int], list[str]]:
+    """``months`` as whole financial years (their first calendar years), other whole quarters
+    (``start_year * 4 + quarter - 1``) and the months left over."""
+    wanted = set(months)
+    whole: set[int] = set()
+    for m in wanted:
+        y, mm = int(m[:4]), int(m[5:7])
+        q = ((y - 1 if mm < 4 else y) * 4) + ((mm - 4) // 3 if mm >= 4 else 3)
+        if wanted.issuperset(_quarter_months(q)):
+            whole.add(q)
+    years = sorted({q // 4 for q in whole if all(q // 4 * 4 + k in whole for k in range(4))})
+    quarters = sorted(q for q in whole if q // 4 not in years)
+    covered = {m for q in whole for m in _quarter_months(q)}
+    return years, quarters, sorted(wanted - covered)
+
+
 def infection_totals(
     engine: Engine,
     organisms: list[str] | tuple[str, ...],
@@ -214,8 +240,9 @@ def infection_totals(
     """Cases of ``months`` summed in the database, by organisation, organism and apportionment
     (of the organisations in the table, of ``kinds`` only when given).
 
-    Whole financial years are summed from ``infection_years``, other whole quarters (a year
-    to date) from ``infection_quarters``, other months from the monthly rows.
+    Whole financial years are summed from ``infection_years``, other whole quarters from
+    ``infection_quarters``, the months left over from the monthly rows (a September-to-August
+    baseline: a month, three quarters and two months), and the parts added up.
 
     Returns
     -------
@@ -224,42 +251,42 @@ def infection_totals(
         how many of the months have a row (each month has at most one per key).
     """
     columns = ["org_code", "organism", "apportionment", "cases", "months_reported"]
-    wanted = sorted(set(months))
-    quarters = _quarters_of(wanted) if wanted else None
-    years = sorted({q // 4 for q in quarters}) if quarters is not None else []
-    source: Any
-    if quarters is not None and len(quarters) == 4 * len(years):  # whole financial years
-        source = infection_years
-        period = source.c.start_year.in_(years)
-        reported: Any = cast(func.sum(source.c.months), BigInteger)
-    elif quarters is not None:
-        source = infection_quarters
-        at = source.c.start_year * 4 + source.c.quarter - 1
+    keys = columns[:3]
+    years, quarters, rest = _split_months(months)
+    parts: list[tuple[Any, Any, Any]] = []  # (table, which rows, months with a row)
+    if years:
+        iy = infection_years
+        parts.append((iy, iy.c.start_year.in_(years), cast(func.sum(iy.c.months), BigInteger)))
+    if quarters:
+        iq = infection_quarters
+        at = iq.c.start_year * 4 + iq.c.quarter - 1
         first, last = quarters[0], quarters[-1]
         period = and_(
-            source.c.start_year >= first // 4,
-            source.c.start_year <= last // 4,
+            iq.c.start_year >= first // 4,
+            iq.c.start_year <= last // 4,
             and_(at >= first, at <= last) if len(quarters) == last - first + 1 else at.in_(quarters),
         )
-        reported = cast(func.sum(source.c.months), BigInteger)
-    else:
-        source = DATA_TABLES["infections"]
-        contiguous = bool(wanted) and len(wanted) == len(_month_range(wanted[0], wanted[-1]))
-        month = source.c.month
-        period = and_(month >= wanted[0], month <= wanted[-1]) if contiguous else month.in_(wanted)
-        reported = func.count()
-    stmt = (
-        select(
-            source.c.org_code,
-            source.c.organism,
-            source.c.apportionment,
-            cast(func.sum(source.c.cases), BigInteger),
-            reported,
+        parts.append((iq, period, cast(func.sum(iq.c.months), BigInteger)))
+    if rest or not parts:
+        inf = DATA_TABLES["infections"]
+        contiguous = bool(rest) and len(rest) == len(_month_range(rest[0], rest[-1]))
+        month = inf.c.month
+        parts.append((inf, and_(month >= rest[0], month <= rest[-1]) if contiguous else month.in_(rest), func.count()))
+    frames = []
+    for source, period, reported in parts:
+        stmt = (
+            select(
+                source.c.org_code,
+                source.c.organism,
+                source.c.apportionment,
+                cast(func.sum(source.c.cases), BigInteger),
+                reported,
+            )
+            .where(source.c.org_code.in_(_members(kinds)), source.c.organism.in_(list(organisms)), period)
+            .group_by(source.c.org_code, source.c.organism, source.c.apportionment)
         )
-        .where(source.c.org_code.in_(_members(kinds)), source.c.organism.in_(list(organisms)), period)
-        .group_by(source.c.org_code, source.c.organism, source.c.apportionment)
-    )
-    out = _frame(engine, stmt, columns)
+        frames.append(_frame(engine, stmt, columns))
+    out = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True).groupby(keys, as_index=False).sum()
     return out.astype({"cases": "int64", "months_reported": "int64"})
 
 

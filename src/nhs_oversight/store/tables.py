@@ -118,16 +118,19 @@ for _name, _indexes in INDEXES.items():
 #: The assessments read year-to-date, baseline and quarterly sums from it: a third of the rows
 #: of ``infections`` and no per-row date arithmetic. ``start_year`` is the financial year's
 #: first calendar year (2012 for 2012-13), ``quarter`` 1 to 4.
+#: Keyed organisation, organism, period, apportionment: a read of some quarters seeks them
+#: whatever the apportionments; stored in key order on SQLite (``WITHOUT ROWID``).
 infection_quarters = Table(
     "infection_quarters",
     metadata,
     Column("org_code", String(10), primary_key=True),
     Column("organism", String(32), primary_key=True),
-    Column("apportionment", String(32), primary_key=True),
     Column("start_year", Integer, primary_key=True),
     Column("quarter", Integer, primary_key=True),
+    Column("apportionment", String(32), primary_key=True),
     Column("cases", BigInteger, nullable=False),
     Column("months", Integer, nullable=False),
+    sqlite_with_rowid=False,
 )
 Index("ix_infection_quarters_start_year", infection_quarters.c.start_year)
 
@@ -142,6 +145,7 @@ infection_years = Table(
     Column("apportionment", String(32), primary_key=True),
     Column("cases", BigInteger, nullable=False),
     Column("months", Integer, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 imports = Table(

@@ -177,3 +177,16 @@ def test_poisson_limit_scales_with_size(library) -> None:
         # on target, a trust fails by chance at most 5% of the time, whatever its size
         assert poisson.sf(limit, float(t)) <= 0.05
     assert de_minimis_headroom(Decimal(36), alt) == int(poisson.ppf(0.95, 36)) - 36 > 0
+
+
+def test_poisson_quantile_equals_scipy() -> None:
+    import numpy as np
+    from scipy import stats
+
+    from nhs_oversight.rules.governance import poisson_quantile
+
+    means = np.concatenate([np.geomspace(1e-6, 1e4, 2000), np.arange(0.25, 60, 0.25), [1e-300, 5e-324]])
+    for level in (0.5, 0.9, 0.95, 0.975, 0.99, 0.998, 0.999, 1e-9, 1 - 1e-9):
+        np.testing.assert_array_equal(poisson_quantile(level, means), stats.poisson.ppf(level, means).astype("int64"))
+    with pytest.raises(ValueError, match="strictly between"):
+        poisson_quantile(1.0, means)

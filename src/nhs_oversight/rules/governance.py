@@ -39,6 +39,7 @@ __all__ = [
     "SafeCount",
     "highest_safe_count",
     "safe_counts",
+    "poisson_quantile",
 ]
 
 #: Ratings from best to worst.
@@ -131,13 +132,39 @@ def safe_counts(
     chance = np.zeros_like(floor)
     level = rulebook.values.get(f"{organism}_poisson_level")
     if level is not None and level.value is not None:
-        from scipy.stats import poisson  # here: scipy.stats costs ~0.7 s, and few rulebooks use it
-
         uses.append(level)
         positive = t > 0
-        chance[positive] = np.asarray(poisson.ppf(float(level.value), t[positive])).astype("int64")
+        chance[positive] = poisson_quantile(float(level.value), t[positive])
     cases = np.maximum(np.maximum(floor, dm_safe), chance)
     return {"cases": cases, "trajectory": floor, "de_minimis": dm_safe, "chance_limit": chance}, uses
+
+
+def poisson_quantile(level: float, means: NDArray[np.float64]) -> NDArray[np.int64]:
+    """The ``level`` quantile of Poisson(mean) for each mean: the least k with
+    P(X ≤ k) ≥ level, as ``scipy.stats.poisson.ppf(level, means)`` computes it for
+    0 < level < 1 and means > 0 (``pdtrik`` inverted, then checked one below with ``pdtr``),
+    without importing scipy.stats (~0.5 s of CPU).
+
+    Parameters
+    ----------
+    level : float
+        Probability, strictly between 0 and 1.
+    means : numpy.ndarray
+        Poisson means [cases], > 0.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        The quantiles [cases].
+    """
+    from scipy import special
+
+    if not 0 < level < 1:
+        raise ValueError(f"level={level!r} must lie strictly between 0 and 1")
+    mu = np.asarray(means, dtype="float64")
+    upper = np.ceil(special.pdtrik(level, mu))
+    below = np.maximum(upper - 1, 0)
+    return np.where(special.pdtr(below, mu) >= level, below, upper).astype("int64")
 
 
 def highest_safe_count(organism: str, trajectory: Decimal, rulebook: Rulebook) -> tuple[SafeCount, list[RuleValue]]:

@@ -223,6 +223,8 @@ def _objectives_for_year(
     )
     years = sorted({str(m.financial_year) for m in months})
     denominators = stored_table(engine, "denominators", financial_year=years)
+    if kind is not None:  # only the group's own denominators: each organisation's rate is its own
+        denominators = denominators[member(denominators["org_code"], set(orgs["code"].tolist()))]
     agreed = stored_table(engine, "objectives", organism=organism, financial_year=str(year))
     agreed_cases = dict(zip(agreed["org_code"], agreed["objective_cases"].astype(int)))
     rates = period_rates_from_totals(orgs, totals, denominators, months, counting, organisms=(organism,))

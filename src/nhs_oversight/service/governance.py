@@ -10,6 +10,7 @@ downgrade is held at the published rating, pending, until an analyst decides
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -226,35 +227,10 @@ class _Shared:
             out.setdefault(code, []).append(kind)
         return out
 
-    def lean_statuses(
-        self, quarter: Quarter, codes: list[str], rb: Rulebook
-    ) -> tuple[dict[str, list[TargetStatus]], dict[str, list[str]], dict[tuple[str, str], _Infection]]:
-        """Each trust's target statuses in a quarter of the record before the one asked: only
-        whether each target failed (the published rating and the repeat rule need no more)."""
-        statuses: dict[str, list[TargetStatus]] = {}
-        for organism in INFECTION_TARGETS:
-            found = self.objectives(quarter.year, organism)
-            if found is None:
-                continue
-            objectives, obj_rb = found
-            if (quarter.year, organism) not in self._mine:
-                self._mine[(quarter.year, organism)] = objectives[member(objectives["org_code"], self.codes)]
-            mine = self._mine[(quarter.year, organism)]
-            trajectories = self._trajectory_floats(quarter, organism, mine, obj_rb)
-            ytd = self.ytd(quarter, organism)
-            cases = mine["org_code"].map(ytd).fillna(0).astype("int64").to_numpy()
-            safe, _ = safe_counts(organism, trajectories, rb)
-            failed = cases > safe["cases"]
-            for code, fails in zip(mine["org_code"].tolist(), failed.tolist()):
-                statuses.setdefault(code, []).append(TargetStatus(organism, fails, ""))
-        for code, indicators in self.failed[str(quarter)].items():
-            statuses.setdefault(code, []).extend(TargetStatus(i, True, "") for i in indicators)
-        return statuses, self.event_kinds(quarter), {}
-
-    def lean_failed(self, quarter: Quarter, rb: Rulebook) -> dict[str, set[str]]:
-        """The targets each trust failed in a quarter before the one asked (only those that
-        failed: the published rating and the repeat rule need no more)."""
-        failed: dict[str, set[str]] = {}
+    def _infection_failures(self, quarter: Quarter, rb: Rulebook) -> Iterator[tuple[str, list[str], list[bool]]]:
+        """For each infection target with an objective that year: the trusts held to it and
+        whether each failed at ``quarter`` (year-to-date cases above the most that do not fail,
+        :func:`rules.governance.safe_counts`)."""
         for organism in INFECTION_TARGETS:
             found = self.objectives(quarter.year, organism)
             if found is None:
@@ -266,8 +242,26 @@ class _Shared:
             trajectories = self._trajectory_floats(quarter, organism, mine, obj_rb)
             cases = mine["org_code"].map(self.ytd(quarter, organism)).fillna(0).astype("int64").to_numpy()
             safe, _ = safe_counts(organism, trajectories, rb)
-            for code in mine["org_code"].to_numpy(dtype=object)[cases > safe["cases"]]:
-                failed.setdefault(code, set()).add(organism)
+            yield organism, mine["org_code"].tolist(), (cases > safe["cases"]).tolist()
+
+    def lean_statuses(self, quarter: Quarter, rb: Rulebook) -> dict[str, list[TargetStatus]]:
+        """Each trust's target statuses without their words (the quarter asked, untraced)."""
+        statuses: dict[str, list[TargetStatus]] = {}
+        for organism, codes, failed in self._infection_failures(quarter, rb):
+            for code, fails in zip(codes, failed):
+                statuses.setdefault(code, []).append(TargetStatus(organism, fails, ""))
+        for code, indicators in self.failed[str(quarter)].items():
+            statuses.setdefault(code, []).extend(TargetStatus(i, True, "") for i in indicators)
+        return statuses
+
+    def lean_failed(self, quarter: Quarter, rb: Rulebook) -> dict[str, set[str]]:
+        """The targets each trust failed in a quarter before the one asked (only those that
+        failed: the published rating and the repeat rule need no more)."""
+        failed: dict[str, set[str]] = {}
+        for organism, codes, fails in self._infection_failures(quarter, rb):
+            for code, fail in zip(codes, fails):
+                if fail:
+                    failed.setdefault(code, set()).add(organism)
         for code, indicators in self.failed[str(quarter)].items():
             failed.setdefault(code, set()).update(indicators)
         return failed
@@ -599,8 +593,11 @@ def _record(
                 engine, library, q, codes, rb_for(q), cache, traces if q == quarter else None, shared
             )
         else:  # the quarter asked, untraced: every row's figures, no step's words
-            q_found, q_kinds, _ = shared.lean_statuses(q, codes, rb_for(q))
-            statuses[q] = (q_found, q_kinds, _infections(engine, library, q, cache, shared))
+            statuses[q] = (
+                shared.lean_statuses(q, rb_for(q)),
+                shared.event_kinds(q),
+                _infections(engine, library, q, cache, shared),
+            )
     # the quarters before: which targets failed, no more
     failed_in: dict[Quarter, dict[str, set[str]]] = {
         q: shared.lean_failed(q, rb_for(q))

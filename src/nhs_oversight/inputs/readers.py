@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -47,6 +48,32 @@ class RawTable:
     @property
     def name(self) -> str:
         return self.path.name
+
+
+#: How every CSV is parsed: each cell as the text it holds (validation types it), blank lines
+#: kept so that row numbers are the spreadsheet's.
+_AS_TEXT: dict[str, Any] = {
+    "dtype": str,
+    "keep_default_na": False,
+    "na_filter": False,
+    "skip_blank_lines": False,
+    "quoting": csv.QUOTE_MINIMAL,
+}
+
+
+def _parse_problem(path: Path, exc: pd.errors.ParserError) -> InputError:
+    """pandas' parser error as one problem: a row with the wrong number of fields, by row."""
+    m = re.search(r"line (\d+), saw (\d+)", str(exc))
+    expected = re.search(r"Expected (\d+) fields", str(exc))
+    if m and expected:
+        return InputError(
+            Problem(
+                path.name,
+                f"expected {expected.group(1)} fields as in the header, found {m.group(2)}",
+                row=int(m.group(1)),
+            )
+        )
+    return InputError(Problem(path.name, f"cannot be read as CSV: {exc}"))
 
 
 def _cell_text(value: object) -> str:
@@ -124,26 +151,9 @@ def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
     if not text.strip():
         raise InputError(Problem(path.name, "the file is empty; a header row and data rows were expected"))
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            quoting=csv.QUOTE_MINIMAL,
-        )
+        frame = pd.read_csv(io.StringIO(text), **_AS_TEXT)
     except pd.errors.ParserError as exc:
-        m = re.search(r"line (\d+), saw (\d+)", str(exc))
-        expected = re.search(r"Expected (\d+) fields", str(exc))
-        if m and expected:
-            raise InputError(
-                Problem(
-                    path.name,
-                    f"expected {expected.group(1)} fields as in the header, found {m.group(2)}",
-                    row=int(m.group(1)),
-                )
-            ) from None
-        raise InputError(Problem(path.name, f"cannot be read as CSV: {exc}")) from None
+        raise _parse_problem(path, exc) from None
     except pd.errors.EmptyDataError:
         raise InputError(Problem(path.name, "the file is empty; a header row and data rows were expected")) from None
     return frame
@@ -243,16 +253,7 @@ def _scan_csv(path: Path) -> tuple[str, int]:
 def _csv_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
     """The CSV file's rows, normalised, ``rows`` at a time (index = spreadsheet row number)."""
     try:
-        reader = pd.read_csv(
-            path,
-            encoding="utf-8-sig",
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            quoting=csv.QUOTE_MINIMAL,
-            chunksize=rows,
-        )
+        reader = pd.read_csv(path, encoding="utf-8-sig", chunksize=rows, **_AS_TEXT)
     except pd.errors.EmptyDataError:
         raise InputError(Problem(path.name, "the file is empty; a header row and data rows were expected")) from None
     first_row, kept = 2, 0
@@ -263,17 +264,7 @@ def _csv_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
             except StopIteration:
                 break
             except pd.errors.ParserError as exc:
-                m = re.search(r"line (\d+), saw (\d+)", str(exc))
-                expected = re.search(r"Expected (\d+) fields", str(exc))
-                if m and expected:
-                    raise InputError(
-                        Problem(
-                            path.name,
-                            f"expected {expected.group(1)} fields as in the header, found {m.group(2)}",
-                            row=int(m.group(1)),
-                        )
-                    ) from None
-                raise InputError(Problem(path.name, f"cannot be read as CSV: {exc}")) from None
+                raise _parse_problem(path, exc) from None
             frame = _normalise(chunk, text_cells=True, first_row=first_row)
             if first_row == 2:
                 _check_header(path, frame)

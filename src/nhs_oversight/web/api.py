@@ -107,6 +107,12 @@ def _rulebook(request: Request, rulebook: str | None, param: str = "rulebook") -
     return rulebook
 
 
+def _choices(request: Request, rulebook: str | None, set_: list[str] | None) -> tuple[dict[str, Any], str | None]:
+    """The what-if settings (``set``) and the rulebook named (``rulebook``), each checked, in
+    that order: what every assessment route passes to its use case."""
+    return _what_if(set_), _rulebook(request, rulebook)
+
+
 def _published_only(viewer: Viewer, rulebook: str | None = None, settings: dict[str, Any] | None = None) -> None:
     """An anonymous reader sees what was published: no other rulebook, no what-if run."""
     if viewer.anonymous and (rulebook is not None or settings):
@@ -248,8 +254,7 @@ async def rates(
     format: Format = "json",
 ) -> Response:
     fy = _year(year)
-    settings = _what_if(set_)
-    rb = _rulebook(request, rulebook)
+    settings, rb = _choices(request, rulebook, set_)
     _published_only(viewer, rb, settings)
     entry = await use(request, "rates", year=fy, organism=organism, kind=kind, rulebook=rb, what_if=settings)
     return table_response(entry, viewer, format, published=ALL_COLUMNS)
@@ -273,8 +278,7 @@ async def objectives(
 ) -> Response:
     fy = _year(year)
     base = _year(baseline, "baseline") if baseline else None
-    settings = _what_if(set_)
-    rb = _rulebook(request, rulebook)
+    settings, rb = _choices(request, rulebook, set_)
     entry = await use(
         request,
         "objectives",
@@ -317,8 +321,7 @@ async def governance(
     format: Format = "json",
 ) -> Response:
     q = _quarter(quarter)
-    settings = _what_if(set_)
-    rb = _rulebook(request, rulebook)
+    settings, rb = _choices(request, rulebook, set_)
     _published_only(viewer, rb, settings)
     entry = await use(request, "governance", quarter=q, rulebook=rb, what_if=settings)
     return table_response(entry, viewer, format, published=PUBLIC_GOVERNANCE)
@@ -351,8 +354,7 @@ async def finance(
     format: Format = "json",
 ) -> Response:
     p = _period(period)
-    settings = _what_if(set_)
-    rb = _rulebook(request, rulebook)
+    settings, rb = _choices(request, rulebook, set_)
     entry = await use(request, "finance", period=p, rulebook=rb, what_if=settings, two_star=two_star)
     return table_response(entry, viewer, format)
 
@@ -370,8 +372,7 @@ async def chance(
 ) -> Response:
     fy = _year(year)
     q = _quarter(quarter) if quarter else None
-    settings = _what_if(set_)
-    rb = _rulebook(request, rulebook)
+    settings, rb = _choices(request, rulebook, set_)
     entry = await use(request, "chance", year=fy, quarter=q, rulebook=rb, what_if=settings, kind=kind)
     return table_response(entry, viewer, format)
 
@@ -414,8 +415,7 @@ async def funnel(
     format: Format = "json",
 ) -> Response:
     fy = _year(year)
-    settings = _what_if(set_)
-    rb = _rulebook(request, rulebook)
+    settings, rb = _choices(request, rulebook, set_)
     entry = await use(
         request,
         "funnel",
@@ -446,8 +446,7 @@ async def spc(
     for param, text in (("from", first), ("to", last)):
         if text is not None:
             _month(text, param)
-    settings = _what_if(set_)
-    rb = _rulebook(request, rulebook)
+    settings, rb = _choices(request, rulebook, set_)
     entry = await use(
         request,
         "spc",
@@ -475,8 +474,7 @@ async def explain(
 ) -> Response:
     viewer.require_org(code)
     p = _period(period)
-    settings = _what_if(set_)
-    rb = _rulebook(request, rulebook)
+    settings, rb = _choices(request, rulebook, set_)
     entry = await use(
         request,
         "explain",

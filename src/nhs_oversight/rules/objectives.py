@@ -266,6 +266,66 @@ def _locally_set(b: Baseline, default_cases: int, trace: Trace) -> tuple[int, st
     return b.agreed, f"; {b.agreed} cases agreed locally (default {default_cases})"
 
 
+def _median_quartile_group(
+    rate: Decimal,
+    cases: int | None,
+    median: Decimal,
+    quartile: Decimal,
+    worse_cut: RuleValue,
+    better_cut: RuleValue,
+    exemption: RuleValue | None,
+    per_label: str,
+    median_text: str,
+    quartile_text: str,
+) -> tuple[str, Decimal, str]:
+    """One organisation's group, target rate and reason under the median-quartile rule
+    (RULES.md §1), traced or not: exempt below ``exemption`` baseline cases (keep the rate);
+    above the median, the median or ``worse_cut`` less, whichever is greater; above the best
+    quartile, the best quartile or ``better_cut`` less, whichever is less; else set locally
+    (keep the rate). Rates are per ``per_label``; ``median_text`` and ``quartile_text`` are
+    the national figures as shown (``_d``)."""
+    if exemption is not None and exemption.value is not None and cases is not None and cases < int(exemption.value):
+        return (
+            "exempt",
+            rate,
+            f"{cases} baseline cases < {exemption.value}: exempt from reducing → keep the rate {_d(rate)} {per_label}",
+        )
+    if rate > median:
+        cut = Decimal(str(worse_cut.value))
+        reduced = (1 - cut) * rate
+        target = min(median, reduced)
+        which = "the median" if median <= reduced else f"{cut:.0%} less"
+        return (
+            "worse_than_median",
+            target,
+            f"rate {_d(rate)} is above the median {median_text}: reduce to the median or by {cut:.0%}, "
+            f"whichever is greater → {which}, {_d(target)} {per_label}",
+        )
+    if rate > quartile:
+        cut = Decimal(str(better_cut.value))
+        reduced = (1 - cut) * rate
+        target = max(quartile, reduced)
+        which = (
+            "the best quartile"
+            if quartile > reduced
+            else (f"{cut:.0%} less" if reduced > quartile else f"{cut:.0%} less, which is the best quartile")
+        )
+        where = "at" if rate == median else "below"
+        return (
+            "better_than_median",
+            target,
+            f"rate {_d(rate)} is {where} the median {median_text} and above the best quartile {quartile_text}: "
+            f"reduce to the best quartile or by {cut:.0%}, whichever is less → {which}, {_d(target)} {per_label}",
+        )
+    where = "at" if rate == quartile else "below"
+    return (
+        "best_quartile",
+        rate,
+        f"rate {_d(rate)} is {where} the best-quartile boundary {quartile_text}: set locally, "
+        f"aiming to maintain performance → keep {_d(rate)} {per_label}",
+    )
+
+
 def median_quartile_objectives(
     baselines: Sequence[Baseline],
     rulebook: Rulebook,
@@ -346,59 +406,23 @@ def median_quartile_objectives(
             value={"median": float(median), "best_quartile": float(quartile)},
             uses=[median_p, quartile_p, method],
         )
-        locally = False
-        if (
-            exemption is not None
-            and exemption.value is not None
-            and b.cases is not None
-            and b.cases < int(exemption.value)
-        ):
-            group, target = "exempt", r
-            text = (
-                f"{b.cases} baseline cases < {exemption.value}: exempt from reducing "
-                f"→ keep the rate {_d(r)} {b.per_label()}"
-            )
-            trace.add("objective.group", text, value=group, uses=[exemption])
-        elif r > median:
-            cut = Decimal(str(worse_cut.value))
-            reduced = (1 - cut) * r
-            group, target = "worse_than_median", min(median, reduced)
-            which = "the median" if median <= reduced else f"{cut:.0%} less"
-            text = (
-                f"rate {_d(r)} is above the median {_d(median)}: reduce to the median or by {cut:.0%}, "
-                f"whichever is greater → {which}, {_d(target)} {b.per_label()}"
-            )
-            trace.add("objective.group", text, inputs={"rate": float(r)}, value=group, uses=[worse_cut])
-        elif r > quartile:
-            cut = Decimal(str(better_cut.value))
-            reduced = (1 - cut) * r
-            group, target = "better_than_median", max(quartile, reduced)
-            which = (
-                "the best quartile"
-                if quartile > reduced
-                else (f"{cut:.0%} less" if reduced > quartile else f"{cut:.0%} less, which is the best quartile")
-            )
-            where = "at" if r == median else "below"
-            text = (
-                f"rate {_d(r)} is {where} the median {_d(median)} and above the best quartile {_d(quartile)}: "
-                f"reduce to the best quartile or by {cut:.0%}, whichever is less → {which}, "
-                f"{_d(target)} {b.per_label()}"
-            )
-            trace.add("objective.group", text, inputs={"rate": float(r)}, value=group, uses=[better_cut])
-        else:
-            group, target, locally = "best_quartile", r, True
-            where = "at" if r == quartile else "below"
-            text = (
-                f"rate {_d(r)} is {where} the best-quartile boundary {_d(quartile)}: set locally, "
-                f"aiming to maintain performance → keep {_d(target)} {b.per_label()}"
-            )
-            trace.add(
-                "objective.group",
-                text,
-                inputs={"rate": float(r)},
-                value=group,
-                uses=[rulebook["best_quartile_default"]],
-            )
+        group, target, text = _median_quartile_group(
+            r, b.cases, median, quartile, worse_cut, better_cut, exemption, b.per_label(), _d(median), _d(quartile)
+        )
+        locally = group == "best_quartile"
+        uses = {
+            "exempt": exemption,
+            "worse_than_median": worse_cut,
+            "better_than_median": better_cut,
+            "best_quartile": rulebook["best_quartile_default"],
+        }[group]
+        trace.add(
+            "objective.group",
+            text,
+            inputs=None if group == "exempt" else {"rate": float(r)},
+            value=group,
+            uses=[uses] if uses is not None else [],
+        )
         cases = _target_cases(b, target, trace, rulebook)
         if cases is None:
             text += f"; target cases need the {b.unit}, which is not published"
@@ -695,7 +719,6 @@ def median_quartile_table(
     if method.value != "linear":
         raise ValueError(f"{rulebook.id}: unknown quantile_method {method.value!r}; expected linear")
     exemption = rulebook.values.get("exemption_below_cases")
-    exempt_below = int(exemption.value) if exemption is not None and exemption.value is not None else None
     rounder = _rounder(rulebook)
     small_limit = rulebook["small_organisation_below_cases"]
     small_below = int(small_limit.value)
@@ -714,11 +737,8 @@ def median_quartile_table(
     present = [r for r in rates if r is not None]
     median = quantile_inc(present, median_p.value) if present else None
     quartile = quantile_inc(present, quartile_p.value) if present else None
-    worse = Decimal(str(worse_cut.value))
-    better = Decimal(str(better_cut.value))
-    worse_pct, better_pct = f"{worse:.0%}", f"{better:.0%}"
-    median_text = None if median is None else _d(median)
-    quartile_text = None if quartile is None else _d(quartile)
+    median_text = "" if median is None else _d(median)
+    quartile_text = "" if quartile is None else _d(quartile)
     out: dict[str, list[Any]] = {
         k: []
         for k in (
@@ -743,40 +763,10 @@ def median_quartile_table(
             out["reason"].append(f"no {unit} figure for the baseline: no rate, no objective")
             out["assumed"].append(labels["no_rate"])
             continue
-        per_label = f"per {p:,.0f} {unit}"
-        locally = False
-        if exempt_below is not None and c < exempt_below:
-            group, goal = "exempt", r
-            text = f"{c} baseline cases < {exemption.value}: exempt from reducing → keep the rate {_d(r)} {per_label}"  # type: ignore[union-attr]
-        elif r > median:
-            reduced = (1 - worse) * r
-            group, goal = "worse_than_median", min(median, reduced)
-            which = "the median" if median <= reduced else f"{worse_pct} less"
-            text = (
-                f"rate {_d(r)} is above the median {median_text}: reduce to the median or by {worse_pct}, "
-                f"whichever is greater → {which}, {_d(goal)} {per_label}"
-            )
-        elif r > quartile:
-            reduced = (1 - better) * r
-            group, goal = "better_than_median", max(quartile, reduced)
-            which = (
-                "the best quartile"
-                if quartile > reduced
-                else (f"{better_pct} less" if reduced > quartile else f"{better_pct} less, which is the best quartile")
-            )
-            where = "at" if r == median else "below"
-            text = (
-                f"rate {_d(r)} is {where} the median {median_text} and above the best quartile {quartile_text}: "
-                f"reduce to the best quartile or by {better_pct}, whichever is less → {which}, "
-                f"{_d(goal)} {per_label}"
-            )
-        else:
-            group, goal, locally = "best_quartile", r, True
-            where = "at" if r == quartile else "below"
-            text = (
-                f"rate {_d(r)} is {where} the best-quartile boundary {quartile_text}: set locally, "
-                f"aiming to maintain performance → keep {_d(goal)} {per_label}"
-            )
+        group, goal, text = _median_quartile_group(
+            r, c, median, quartile, worse_cut, better_cut, exemption, f"per {p:,.0f} {unit}", median_text, quartile_text
+        )
+        locally = group == "best_quartile"
         n = rounder(goal * Decimal(str(d)) / Decimal(str(p)))
         if locally:
             if a is None:

@@ -111,30 +111,21 @@ def what_if(items: list[str] | None, param: str = "--set") -> dict[str, Any]:
 
 
 def year(text: str, param: str = "--year") -> FinancialYear:
-    from ..periods import FinancialYear, PeriodError
+    from ..service import params
 
-    try:
-        return FinancialYear.parse(text)
-    except PeriodError as exc:
-        raise UsageError(str(exc), param=param) from None
+    return params.year(text, param)
 
 
 def quarter(text: str, param: str = "--quarter") -> Quarter:
-    from ..periods import PeriodError, Quarter
+    from ..service import params
 
-    try:
-        return Quarter.parse(text)
-    except PeriodError as exc:
-        raise UsageError(str(exc), param=param) from None
+    return params.quarter(text, param)
 
 
 def period(text: str, param: str = "--period") -> Period:
-    from ..periods import PeriodError, parse_period
+    from ..service import params
 
-    try:
-        return parse_period(text)
-    except PeriodError as exc:
-        raise UsageError(str(exc), param=param) from None
+    return params.period(text, param)
 
 
 def check_target(path: Path | None, suffixes: tuple[str, ...], param: str) -> None:

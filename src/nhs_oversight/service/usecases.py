@@ -593,17 +593,14 @@ def spc(
 ) -> Result:
     """A statistical process control chart of an organisation's monthly cases (``oversight spc``);
     a warning (XmR of small counts) is in ``extra["warning"]``."""
-    from ..periods import Month, PeriodError
+    from . import params
     from .spc import spc_for_organisation
 
     _choice(organism, ORGANISMS, "--organism")
     _choice(chart, ("xmr", "c", "u", "t"), "--chart")
     months = []
     for text, param in ((first, "--from"), (last, "--to")):
-        try:
-            months.append(Month.parse(text) if text else None)
-        except PeriodError as exc:
-            raise UsageError(str(exc), param=param) from None
+        months.append(params.month(text, param) if text else None)
     code = require_organisation(engine, org_code)
     table, rb, warning = spc_for_organisation(
         engine,

@@ -17,8 +17,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from .. import __version__
 from ..errors import NotFound, UsageError
-from ..periods import FinancialYear, Period, PeriodError, Quarter, parse_period
-from ..service import usecases
+from ..periods import FinancialYear, Period, Quarter
+from ..service import params, usecases
 from ..service.results import Result
 from .auth import ANALYST, OPEN, PUBLISHED, Viewer, access, authorise, current_viewer
 from .cache import Entry, ResultCache
@@ -64,33 +64,19 @@ PUBLIC_HISTORY = ("quarter", "published_rating")
 
 # ------------------------------------------------------------------------- parameters
 def _year(text: str, param: str = "year") -> FinancialYear:
-    try:
-        return FinancialYear.parse(text)
-    except PeriodError as exc:
-        raise UsageError(str(exc), param=param) from None
+    return params.year(text, param)
 
 
 def _quarter(text: str, param: str = "quarter") -> Quarter:
-    try:
-        return Quarter.parse(text)
-    except PeriodError as exc:
-        raise UsageError(str(exc), param=param) from None
+    return params.quarter(text, param)
 
 
 def _period(text: str, param: str = "period") -> Period:
-    try:
-        return parse_period(text)
-    except PeriodError as exc:
-        raise UsageError(str(exc), param=param) from None
+    return params.period(text, param)
 
 
 def _month(text: str, param: str) -> None:
-    from ..periods import Month
-
-    try:
-        Month.parse(text)
-    except PeriodError as exc:
-        raise UsageError(str(exc), param=param) from None
+    params.month(text, param)
 
 
 def _what_if(items: list[str] | None, param: str = "set") -> dict[str, Any]:

@@ -13,9 +13,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from ...errors import NotFound, UsageError
-from ...periods import FinancialYear, PeriodError, Quarter, parse_period
+from ...periods import FinancialYear, Quarter
 from ...present import charts
 from ...present.labels import label
+from ...service import params
 from ..auth import ANALYST, PUBLISHED, SIGNED_IN, Viewer
 from .common import cached, error_page, page, records, render, result, scoped
 from .summary import board_summary
@@ -71,19 +72,13 @@ async def _rated_quarters(request: Request) -> list[Quarter]:
 def _quarter(text: str | None, param: str = "quarter") -> Quarter | None:
     if not text:
         return None
-    try:
-        return Quarter.parse(text)
-    except PeriodError as exc:
-        raise UsageError(str(exc), param=param) from None
+    return params.quarter(text, param)
 
 
 def _year(text: str | None, param: str = "year") -> FinancialYear | None:
     if not text:
         return None
-    try:
-        return FinancialYear.parse(text)
-    except PeriodError as exc:
-        raise UsageError(str(exc), param=param) from None
+    return params.year(text, param)
 
 
 async def _names(request: Request) -> dict[str, dict[str, Any]]:
@@ -740,10 +735,7 @@ async def explain(
     if organism is not None and organism not in ORGANISMS:
         raise UsageError(f"{organism!r} is not one of mrsa, cdiff", param="organism")
     if period:
-        try:
-            p = parse_period(period)
-        except PeriodError as exc:
-            raise UsageError(str(exc), param="period") from None
+        p = params.period(period, "period")
     else:
         p = await _latest_quarter(request)
     trace = await result(request, "explain", org_code=code, period=p, regime=regime, organism=organism)
